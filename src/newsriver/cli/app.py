@@ -1,0 +1,84 @@
+"""The `newsriver` command: a composition root, like `web.app`.
+
+Commands stay thin: read settings and arguments, call one component, print. Expected
+failures end as one line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from newsriver.cli.feed_json import dumps_line
+from newsriver.cli.parse import parse_argument
+from newsriver.settings import Settings, SettingsError, load_settings
+from newsriver.web.app import create_app
+
+app = typer.Typer(
+    name="newsriver",
+    help="A self-hosted RSS, Atom and JSON Feed aggregator and reader.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Rich tracebacks with locals could print the secret key; bugs get plain ones.
+    pretty_exceptions_enable=False,
+)
+
+
+def main() -> None:
+    """Console-script entry point (`newsriver`, `python -m newsriver`)."""
+    app(prog_name="newsriver")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8080,
+    no_scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--no-scheduler",
+            help="Do not run the background scheduler (there is none yet; accepted so"
+            " deployments can already say it).",
+        ),
+    ] = False,
+) -> None:
+    """Serve the web application (for now: a status page and /healthz)."""
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@app.command()
+def parse(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="FILE_OR_URL", help="Feed files, in order (URLs are not supported yet)."
+        ),
+    ],
+) -> None:
+    """Print each feed as one line of normalised JSON, in the order given.
+
+    A file that cannot be read or parsed gets a line with an "error" key, and exit code 1.
+    """
+    stdout = typer.get_binary_stream("stdout")
+    failed = False
+    for source in sources:
+        outcome = parse_argument(source)
+        # JSON Lines is UTF-8 whatever the locale says; flush so pipes see each feed.
+        stdout.write(dumps_line(outcome.line).encode("utf-8") + b"\n")
+        stdout.flush()
+        if outcome.error is not None:
+            failed = True
+            typer.echo(f"newsriver parse: {source}: {outcome.error}", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as e:
+        typer.echo(f"newsriver: {e}", err=True)
+        raise typer.Exit(2) from None

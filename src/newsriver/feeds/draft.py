@@ -1,0 +1,197 @@
+"""The mutable, raw form of a feed while a format reader fills it in, and its finishing.
+
+Every format reader (RSS, Atom, JSON Feed, the feedparser fallback) fills the same
+drafts with the raw values it found, saying for each piece of text whether it is HTML
+or plain text. `finish_feed` then does, once and in one place, what all formats need:
+sanitising, URL resolution, plain-text titles, and entry identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, TypeVar
+
+from newsriver.feeds.sanitize import html_to_text, sanitize_html, text_to_html
+from newsriver.feeds.urls import resolve_url
+from newsriver.models import Enclosure, FeedFormat, IdSource, ParsedEntry, ParsedFeed, Person
+
+TextKind = Literal["html", "text"]
+_T = TypeVar("_T", bound=Hashable)
+
+
+@dataclass(slots=True)
+class Text:
+    """A piece of feed text and how to read it: as markup, or as literal characters."""
+
+    value: str
+    kind: TextKind
+
+
+@dataclass(slots=True)
+class EntryDraft:
+    """One entry as found in the document, before sanitising and URL resolution."""
+
+    # The base URL in force for this entry (xml:base, else the feed's base).
+    base: str | None = None
+    id: str | None = None
+    title: Text | None = None
+    link: str | None = None
+    authors: list[Person] = field(default_factory=list)
+    published: datetime | None = None
+    updated: datetime | None = None
+    summary: Text | None = None
+    content: Text | None = None
+    categories: list[str] = field(default_factory=list)
+    enclosures: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    thumbnail: str | None = None
+    comments: str | None = None
+
+
+@dataclass(slots=True)
+class FeedDraft:
+    """A whole feed as found in the document; see `EntryDraft`."""
+
+    url: str
+    format: FeedFormat
+    base: str | None = None
+    title: Text | None = None
+    link: str | None = None
+    description: Text | None = None
+    language: str | None = None
+    icon: str | None = None
+    logo: str | None = None
+    updated: datetime | None = None
+    authors: list[Person] = field(default_factory=list)
+    hubs: list[str] = field(default_factory=list)
+    self_link: str | None = None
+    ttl: int | None = None
+    skip_hours: set[int] = field(default_factory=set)
+    skip_days: set[str] = field(default_factory=set)
+    entries: list[EntryDraft] = field(default_factory=list)
+
+
+def finish_feed(draft: FeedDraft, *, encoding: str, recovered: str | None) -> ParsedFeed:
+    """Turn a draft into the normalised, safe `ParsedFeed` every consumer relies on."""
+    base = draft.base or draft.url
+    link = resolve_url(draft.link, base)
+    return ParsedFeed(
+        url=draft.url,
+        format=draft.format,
+        title=_plain(draft.title),
+        link=link,
+        description=_html(draft.description, base),
+        language=(draft.language or "").strip() or None,
+        icon=resolve_url(draft.icon, base),
+        logo=resolve_url(draft.logo, base),
+        updated=draft.updated,
+        authors=_people(draft.authors, base),
+        hubs=tuple(_unique(u for u in (resolve_url(h, base) for h in draft.hubs) if u)),
+        self_link=resolve_url(draft.self_link, base),
+        ttl=draft.ttl,
+        skip_hours=frozenset(draft.skip_hours),
+        skip_days=frozenset(draft.skip_days),
+        entries=tuple(_finish_entry(entry, base) for entry in draft.entries),
+        recovered=recovered,
+        encoding=encoding,
+    )
+
+
+def _finish_entry(draft: EntryDraft, feed_base: str) -> ParsedEntry:
+    base = draft.base or feed_base
+    title = _plain(draft.title)
+    link = resolve_url(draft.link, base)
+    summary = _html(draft.summary, base)
+    content = _html(draft.content, base)
+    entry_id, id_source = _identity(draft.id, link, title, content or summary)
+    return ParsedEntry(
+        id=entry_id,
+        id_source=id_source,
+        title=title,
+        link=link,
+        authors=_people(draft.authors, base),
+        published=draft.published,
+        updated=draft.updated,
+        summary=summary,
+        content=content,
+        categories=tuple(_unique(c for c in (html_to_text(c) for c in draft.categories) if c)),
+        enclosures=_enclosures(draft.enclosures, base),
+        thumbnail=resolve_url(draft.thumbnail, base),
+        comments=resolve_url(draft.comments, base),
+    )
+
+
+def _identity(
+    raw_id: str | None, link: str | None, title: str | None, body: str | None
+) -> tuple[str, IdSource]:
+    """Entry identity: the publisher's id, else the link, else a hash of what it says."""
+    if raw_id is not None:
+        stripped = raw_id.strip()
+        if stripped:
+            return stripped, "guid"
+    if link:
+        return link, "link"
+    digest = hashlib.sha256(f"{title or ''}\x00{body or ''}".encode()).hexdigest()
+    return f"sha256:{digest[:40]}", "hash"
+
+
+def _plain(text: Text | None) -> str | None:
+    if text is None:
+        return None
+    plain = html_to_text(text.value) if text.kind == "html" else " ".join(text.value.split())
+    return plain or None
+
+
+def _html(text: Text | None, base: str | None) -> str | None:
+    if text is None or not text.value.strip():
+        return None
+    markup = text.value if text.kind == "html" else text_to_html(text.value)
+    return sanitize_html(markup, base) or None
+
+
+def _people(people: list[Person], base: str | None) -> tuple[Person, ...]:
+    finished: list[Person] = []
+    for person in people:
+        name = html_to_text(person.name) if person.name else None
+        email = person.email.strip() if person.email else None
+        uri = resolve_url(person.uri, base)
+        if name or email or uri:
+            finished.append(Person(name=name or None, email=email or None, uri=uri))
+    return tuple(_unique(finished))
+
+
+def _enclosures(
+    raw: list[tuple[str, str | None, str | None]], base: str | None
+) -> tuple[Enclosure, ...]:
+    seen: set[str] = set()
+    finished: list[Enclosure] = []
+    for url, mime_type, length in raw:
+        absolute = resolve_url(url, base)
+        if not absolute or absolute in seen:
+            continue
+        seen.add(absolute)
+        finished.append(Enclosure(url=absolute, type=_mime(mime_type), length=_length(length)))
+    return tuple(finished)
+
+
+def _mime(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value.strip().lower() or None
+
+
+def _length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        length = int(value.strip())
+    except ValueError:
+        return None
+    return length if length >= 0 else None
+
+
+def _unique(items: Iterable[_T]) -> list[_T]:
+    """The items in their first-seen order, without repeats."""
+    return list(dict.fromkeys(items))

@@ -1,0 +1,453 @@
+"""Reading RSS 0.9x, RSS 2.0 and RSS 1.0 (RDF) documents into drafts.
+
+The three families share most element names, so one reader serves them all: RDF's
+items sit beside the channel instead of inside it, and its elements carry the RSS 1.0
+(or 0.90) namespace, which `_key` folds away. Extension elements that RSS feeds
+commonly carry (Dublin Core, content:encoded, Media RSS, iTunes, Atom links) are read
+here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lxml import etree
+
+from newsriver.feeds import elements as el
+from newsriver.feeds.dates import parse_date
+from newsriver.feeds.draft import EntryDraft, FeedDraft, Text
+from newsriver.feeds.sanitize import looks_like_html
+from newsriver.models import FeedFormat
+
+# The RSS 0.90 namespace, as specified and as Netscape's own sample spelled it.
+_RSS090_NAMESPACES = frozenset({el.RSS090, "http://channel.netscape.com/rdf/simple/0.9/"})
+# Namespaces folded by `_key`, keyed lower-case: to "" for RSS's own elements (RDF's RSS
+# 1.0/0.90, and the RSS 2.0 namespace a few feeds declare), or to the spelling the
+# handler tables use for modules published under several (iTunes changed case).
+_FOLDED_NAMESPACES = {
+    **{namespace.lower(): "" for namespace in _RSS090_NAMESPACES},
+    el.RSS10: "",
+    "http://backend.userland.com/rss2": "",
+    "http://blogs.law.harvard.edu/tech/rss": "",
+    el.ITUNES.lower(): el.ITUNES,
+    "http://search.yahoo.com/mrss": el.MEDIA,
+}
+_DAY_NAMES = {d.lower(): d for d in ("Monday", "Tuesday", "Wednesday", "Thursday",
+                                      "Friday", "Saturday", "Sunday")}
+
+
+def read_rss(root: etree._Element, url: str) -> FeedDraft:
+    """Fill a draft from an `<rss>`, `<channel>` or `<rdf:RDF>` document element."""
+    siblings: list[etree._Element] = []
+    if root.tag == "rss":
+        feed_format = _rss_version(root.get("version"))
+        channel = root.find("channel")
+        if channel is None:
+            channel = root
+        items = channel.findall("item") or root.findall("item")
+    elif el.local_name(root.tag) == "channel":
+        feed_format, channel, items = "rss091", root, root.findall("item")
+    else:  # rdf:RDF
+        feed_format, channel, items, siblings = _rdf_parts(root)
+    draft = FeedDraft(url=url, format=feed_format, base=el.base_of(root, url))
+    _read_channel(channel, draft)
+    for sibling in siblings:
+        _channel_image(draft, sibling)
+    if draft.logo is None:
+        draft.logo = _fallback_logo(channel)
+    draft.entries = [_read_item(item, draft.base) for item in items]
+    return draft
+
+
+def _rdf_parts(
+    root: etree._Element,
+) -> tuple[FeedFormat, etree._Element, list[etree._Element], list[etree._Element]]:
+    """RDF's channel, items and images: items and image sit beside the channel."""
+    channel: etree._Element | None = None
+    items: list[etree._Element] = []
+    images: list[etree._Element] = []
+    for child in root:
+        key = _key(child.tag)
+        if key == "channel" and channel is None:
+            channel = child
+        elif key == "item":
+            items.append(child)
+        elif key == "image":
+            images.append(child)
+    if channel is None:
+        channel = root
+    elif not items:
+        items = [child for child in channel if _key(child.tag) == "item"]
+    is_090 = any(namespace in _RSS090_NAMESPACES for namespace in root.nsmap.values())
+    return ("rss090" if is_090 else "rss10"), channel, items, images
+
+
+def _rss_version(version: str | None) -> FeedFormat:
+    version = (version or "").strip()
+    if version.startswith("0.9"):
+        return "rss090" if version == "0.90" else ("rss092" if version >= "0.92" else "rss091")
+    return "rss20"
+
+
+def _key(tag: object) -> str | None:
+    """The tag with alternative namespaces folded (see `_FOLDED_NAMESPACES`).
+
+    None for comments and processing instructions.
+    """
+    if not isinstance(tag, str):
+        return None
+    if tag[:1] != "{":
+        return tag
+    namespace, _, name = tag[1:].partition("}")
+    folded = _FOLDED_NAMESPACES.get(namespace.lower())
+    if folded is None:
+        return tag
+    return el.qualified(folded, name) if folded else name
+
+
+def _read_channel(channel: etree._Element, draft: FeedDraft) -> None:
+    for child in channel:
+        key = _key(child.tag)
+        handler = _CHANNEL.get(key) if key else None
+        if handler is not None:
+            handler(draft, child)
+
+
+def _read_item(item: etree._Element, feed_base: str | None) -> EntryDraft:
+    entry = EntryDraft(base=el.base_of(item, feed_base))
+    for child in item:
+        key = _key(child.tag)
+        handler = _ITEM.get(key) if key else None
+        if handler is not None:
+            handler(entry, child)
+    if entry.id is None:
+        about = item.get(el.qualified(el.RDF, "about"))
+        if about:
+            entry.id = about
+    return entry
+
+
+def _title_text(element: etree._Element) -> Text:
+    """RSS titles are meant as plain text, but often carry HTML ("AT&amp;amp;T", "<b>").
+
+    Text with recognisable HTML (a common tag or a character reference) is read as HTML,
+    so that the title shows the text a browser would; anything else stays literal
+    ("1 < 2", "AT&T").
+    """
+    value = el.text(element)
+    return Text(value, "html" if looks_like_html(value) else "text")
+
+
+def _markup(element: etree._Element) -> Text:
+    """RSS descriptions are HTML by convention, escaped or (wrongly) as raw elements."""
+    return Text(el.inner_markup(element), "html")
+
+
+# --- channel -------------------------------------------------------------------------
+
+
+def _channel_title(draft: FeedDraft, element: etree._Element) -> None:
+    if draft.title is None:
+        draft.title = _title_text(element)
+
+
+def _channel_link(draft: FeedDraft, element: etree._Element) -> None:
+    if draft.link is None:
+        draft.link = el.text(element).strip() or None
+
+
+def _channel_description(draft: FeedDraft, element: etree._Element) -> None:
+    if draft.description is None:
+        draft.description = _markup(element)
+
+
+def _channel_language(draft: FeedDraft, element: etree._Element) -> None:
+    draft.language = draft.language or el.text(element).strip() or None
+
+
+def _channel_updated(draft: FeedDraft, element: etree._Element) -> None:
+    draft.updated = draft.updated or parse_date(el.text(element))
+
+
+def _channel_last_build_date(draft: FeedDraft, element: etree._Element) -> None:
+    """lastBuildDate says when the channel last changed: it outranks pubDate and dc:date."""
+    draft.updated = parse_date(el.text(element)) or draft.updated
+
+
+def _channel_author(draft: FeedDraft, element: etree._Element) -> None:
+    person = el.parse_person(el.text(element))
+    if person is not None:
+        draft.authors.append(person)
+
+
+def _channel_image(draft: FeedDraft, element: etree._Element) -> None:
+    for child in element:
+        if _key(child.tag) == "url" and draft.logo is None:
+            draft.logo = el.text(child).strip() or None
+
+
+def _fallback_logo(channel: etree._Element) -> str | None:
+    """Podcast or Media RSS artwork, for channels without an RSS `<image>`.
+
+    iTunes artwork is preferred (it is made to be shown as the feed's picture), then a
+    Media RSS thumbnail, then Media RSS content that is an image.
+    """
+    found: dict[str, str] = {}
+    for child in channel:
+        key = _key(child.tag)
+        if key == _ITUNES_IMAGE:
+            url = child.get("href")
+        elif key == _MEDIA_THUMBNAIL or (key == _MEDIA_CONTENT and _is_image(child)):
+            url = child.get("url")
+        else:
+            continue
+        if url and url.strip():
+            found.setdefault(key, url)
+    return next((found[k] for k in _LOGO_PREFERENCE if k in found), None)
+
+
+def _is_image(element: etree._Element) -> bool:
+    """Whether a media:content element is an image, by its medium or MIME type."""
+    medium = (element.get("medium") or "").strip().lower()
+    return medium == "image" or (element.get("type") or "").strip().lower().startswith("image/")
+
+
+def _channel_ttl(draft: FeedDraft, element: etree._Element) -> None:
+    ttl = el.int_or_none(el.text(element))
+    draft.ttl = ttl if ttl is not None and ttl > 0 else None
+
+
+def _channel_skip_hours(draft: FeedDraft, element: etree._Element) -> None:
+    for child in element:
+        hour = el.int_or_none(el.text(child))
+        # RSS 2.0 says 0-23, but 24 is common for midnight.
+        if hour is not None and 0 <= hour <= 24:
+            draft.skip_hours.add(hour % 24)
+
+
+def _channel_skip_days(draft: FeedDraft, element: etree._Element) -> None:
+    for child in element:
+        day = _DAY_NAMES.get(el.text(child).strip().lower())
+        if day:
+            draft.skip_days.add(day)
+
+
+def _channel_atom_link(draft: FeedDraft, element: etree._Element) -> None:
+    href = element.get("href")
+    if not href:
+        return
+    rel = (element.get("rel") or "alternate").strip().lower()
+    if rel == "hub":
+        draft.hubs.append(href)
+    elif rel == "self":
+        draft.self_link = draft.self_link or href
+    elif rel == "alternate" and draft.link is None:
+        draft.link = href
+
+
+_CHANNEL: dict[str, Callable[[FeedDraft, etree._Element], None]] = {
+    "title": _channel_title,
+    "link": _channel_link,
+    "description": _channel_description,
+    el.qualified(el.ITUNES, "summary"): _channel_description,
+    el.qualified(el.DC, "description"): _channel_description,
+    "language": _channel_language,
+    el.qualified(el.DC, "language"): _channel_language,
+    el.qualified(el.DC, "title"): _channel_title,
+    "lastBuildDate": _channel_last_build_date,
+    "pubDate": _channel_updated,
+    el.qualified(el.DC, "date"): _channel_updated,
+    el.qualified(el.DCTERMS, "modified"): _channel_updated,
+    "managingEditor": _channel_author,
+    "webMaster": _channel_author,
+    el.qualified(el.DC, "creator"): _channel_author,
+    # Not a Dublin Core term, but written by enough tools to be worth reading.
+    el.qualified(el.DC, "author"): _channel_author,
+    el.qualified(el.ITUNES, "author"): _channel_author,
+    "image": _channel_image,
+    "ttl": _channel_ttl,
+    "skipHours": _channel_skip_hours,
+    "skipDays": _channel_skip_days,
+    el.qualified(el.ATOM10, "link"): _channel_atom_link,
+}
+
+
+# --- item ----------------------------------------------------------------------------
+
+
+def _item_title(entry: EntryDraft, element: etree._Element) -> None:
+    if entry.title is None:
+        entry.title = _title_text(element)
+
+
+def _item_link(entry: EntryDraft, element: etree._Element) -> None:
+    if entry.link is None:
+        entry.link = el.text(element).strip() or None
+
+
+def _item_guid(entry: EntryDraft, element: etree._Element) -> None:
+    guid = el.text(element).strip()
+    if not guid or entry.id is not None:
+        return
+    entry.id = guid
+    # RSS 2.0: a guid is a permalink unless isPermaLink="false".
+    permalink = (element.get("isPermaLink") or "true").strip().lower() != "false"
+    if permalink and entry.link is None and guid.startswith(("http://", "https://")):
+        entry.link = guid
+
+
+def _item_description(entry: EntryDraft, element: etree._Element) -> None:
+    if entry.summary is None:
+        entry.summary = _markup(element)
+
+
+def _item_content(entry: EntryDraft, element: etree._Element) -> None:
+    if entry.content is None:
+        entry.content = _markup(element)
+
+
+def _item_xhtml_body(entry: EntryDraft, element: etree._Element) -> None:
+    if entry.content is None:
+        entry.content = Text(el.xhtml_markup(element), "html")
+
+
+def _item_atom_content(entry: EntryDraft, element: etree._Element) -> None:
+    if entry.content is None:
+        kind = (element.get("type") or "text").lower()
+        if kind == "xhtml" or kind.endswith("xhtml+xml"):
+            entry.content = Text(el.xhtml_markup(element), "html")
+        else:
+            entry.content = Text(el.text(element), "html" if "html" in kind else "text")
+
+
+def _item_author(entry: EntryDraft, element: etree._Element) -> None:
+    person = el.parse_person(el.text(element))
+    if person is not None:
+        entry.authors.append(person)
+
+
+def _item_atom_author(entry: EntryDraft, element: etree._Element) -> None:
+    person = el.person_from_children(element, el.base_of(element, entry.base))
+    if person is not None:
+        entry.authors.append(person)
+
+
+def _item_published(entry: EntryDraft, element: etree._Element) -> None:
+    entry.published = entry.published or parse_date(el.text(element))
+
+
+def _item_updated(entry: EntryDraft, element: etree._Element) -> None:
+    entry.updated = entry.updated or parse_date(el.text(element))
+
+
+def _item_category(entry: EntryDraft, element: etree._Element) -> None:
+    value = el.text(element).strip()
+    if value:
+        entry.categories.append(value)
+
+
+def _item_atom_category(entry: EntryDraft, element: etree._Element) -> None:
+    label = element.get("label") or element.get("term") or el.text(element)
+    if label.strip():
+        entry.categories.append(label.strip())
+
+
+def _item_keywords(entry: EntryDraft, element: etree._Element) -> None:
+    """iTunes keywords: a comma-separated list, read as categories as podcast apps do."""
+    entry.categories.extend(k.strip() for k in el.text(element).split(",") if k.strip())
+
+
+def _item_enclosure(entry: EntryDraft, element: etree._Element) -> None:
+    url = element.get("url")
+    if url:
+        entry.enclosures.append((url, element.get("type"), element.get("length")))
+
+
+def _item_comments(entry: EntryDraft, element: etree._Element) -> None:
+    entry.comments = entry.comments or el.text(element).strip() or None
+
+
+def _item_atom_link(entry: EntryDraft, element: etree._Element) -> None:
+    href = element.get("href")
+    rel = (element.get("rel") or "alternate").strip().lower()
+    if not href:
+        return
+    if rel == "alternate" and entry.link is None:
+        entry.link = href
+    elif rel == "enclosure":
+        entry.enclosures.append((href, element.get("type"), element.get("length")))
+    elif rel == "replies" and entry.comments is None:
+        entry.comments = href
+
+
+def _item_media_thumbnail(entry: EntryDraft, element: etree._Element) -> None:
+    entry.thumbnail = entry.thumbnail or element.get("url")
+
+
+def _item_media_content(entry: EntryDraft, element: etree._Element) -> None:
+    url = element.get("url")
+    if not url:
+        return
+    if _is_image(element):
+        entry.thumbnail = entry.thumbnail or url
+    entry.enclosures.append((url, element.get("type"), element.get("fileSize")))
+
+
+def _item_media_group(entry: EntryDraft, element: etree._Element) -> None:
+    for child in element:
+        key = _key(child.tag)
+        handler = _MEDIA_GROUP.get(key) if key else None
+        if handler is not None:
+            handler(entry, child)
+
+
+def _item_itunes_image(entry: EntryDraft, element: etree._Element) -> None:
+    entry.thumbnail = entry.thumbnail or element.get("href")
+
+
+_ITUNES_IMAGE = el.qualified(el.ITUNES, "image")
+_MEDIA_THUMBNAIL = el.qualified(el.MEDIA, "thumbnail")
+_MEDIA_CONTENT = el.qualified(el.MEDIA, "content")
+_LOGO_PREFERENCE = (_ITUNES_IMAGE, _MEDIA_THUMBNAIL, _MEDIA_CONTENT)
+
+_MEDIA_GROUP: dict[str, Callable[[EntryDraft, etree._Element], None]] = {
+    el.qualified(el.MEDIA, "thumbnail"): _item_media_thumbnail,
+    el.qualified(el.MEDIA, "content"): _item_media_content,
+}
+
+_ITEM: dict[str, Callable[[EntryDraft, etree._Element], None]] = {
+    "title": _item_title,
+    el.qualified(el.DC, "title"): _item_title,
+    "link": _item_link,
+    "guid": _item_guid,
+    "description": _item_description,
+    el.qualified(el.ITUNES, "summary"): _item_description,
+    el.qualified(el.DC, "description"): _item_description,
+    el.qualified(el.CONTENT, "encoded"): _item_content,
+    el.qualified(el.XHTML, "body"): _item_xhtml_body,
+    # XHTML body without its namespace, as some old RSS 2.0 feeds write it.
+    "body": _item_content,
+    el.qualified(el.ATOM10, "content"): _item_atom_content,
+    "author": _item_author,
+    el.qualified(el.DC, "creator"): _item_author,
+    el.qualified(el.DC, "author"): _item_author,
+    el.qualified(el.ITUNES, "author"): _item_author,
+    el.qualified(el.ATOM10, "author"): _item_atom_author,
+    "pubDate": _item_published,
+    el.qualified(el.DC, "date"): _item_published,
+    el.qualified(el.DCTERMS, "issued"): _item_published,
+    el.qualified(el.ATOM10, "published"): _item_published,
+    el.qualified(el.DCTERMS, "modified"): _item_updated,
+    el.qualified(el.ATOM10, "updated"): _item_updated,
+    "category": _item_category,
+    el.qualified(el.DC, "subject"): _item_category,
+    el.qualified(el.ATOM10, "category"): _item_atom_category,
+    el.qualified(el.ITUNES, "keywords"): _item_keywords,
+    "enclosure": _item_enclosure,
+    "comments": _item_comments,
+    el.qualified(el.ATOM10, "link"): _item_atom_link,
+    el.qualified(el.MEDIA, "thumbnail"): _item_media_thumbnail,
+    el.qualified(el.MEDIA, "content"): _item_media_content,
+    el.qualified(el.MEDIA, "group"): _item_media_group,
+    el.qualified(el.ITUNES, "image"): _item_itunes_image,
+}

@@ -1,0 +1,144 @@
+"""Parsing feed XML with lxml safely, and repairing the usual kinds of broken XML.
+
+The parser never resolves entities, never loads a DTD and never touches the network,
+so billion-laughs and external-entity (XXE) documents cannot expand or read files.
+libxml2's own limits (no `huge_tree`) bound nesting depth and text-node size.
+
+When strict parsing fails we repair the document textually — the damage in real feeds
+is almost always one of a handful of kinds — and parse strictly again. libxml2's
+`recover` mode is not used for that: it silently drops the text around an error.
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+from collections.abc import Callable
+
+from lxml import etree
+
+# XML 1.0 §2.2: these C0 controls may not appear in a document, even escaped.
+_C0_CONTROLS = bytes(c for c in range(32) if c not in (9, 10, 13))
+_DOCTYPE = re.compile(rb"<!DOCTYPE(?:[^\[>]*\[.*?\]\s*>|[^>]*>)", re.IGNORECASE | re.DOTALL)
+# An `&` that does not start a well-formed reference. Named references are checked
+# separately because XML defines only five of them.
+_BARE_AMPERSAND = re.compile(rb"&(?!#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9._-]*;)")
+_NAMED_REFERENCE = re.compile(rb"&([A-Za-z][A-Za-z0-9._-]*);")
+_XML_PREDEFINED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+# A `<` that cannot start markup: "a < b", "<3", "<-". Markup starts with a name
+# character, `/`, `!` or `?`.
+_STRAY_LESS_THAN = re.compile(rb"<(?![A-Za-z_:/!?\x80-\xff])")
+_CDATA_OR_COMMENT = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.DOTALL)
+# A repair applied to text outside CDATA; it records what it changed in the set.
+_Fixer = Callable[[bytes, set[str]], bytes]
+
+
+def new_parser(*, recover: bool = False) -> etree.XMLParser:
+    """A fresh lxml parser for untrusted documents, told they are UTF-8.
+
+    Parsers are not thread-safe when shared across threads mid-parse, and a new one
+    costs microseconds, so callers make one per document.
+    """
+    return etree.XMLParser(
+        encoding="utf-8",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_pis=True,
+        remove_comments=True,
+        recover=recover,
+        collect_ids=False,
+    )
+
+
+def parse_strict(utf8: bytes) -> etree._Element:
+    """Parse a UTF-8 document strictly; raise `etree.XMLSyntaxError` on any error."""
+    root = etree.fromstring(utf8, new_parser())
+    if root is None:  # pragma: no cover - lxml raises for empty documents
+        raise etree.XMLSyntaxError("empty document", None, 0, 0, "<string>")
+    return root
+
+
+def strip_doctype(utf8: bytes) -> bytes:
+    """Remove the document type declaration, if the document has one near its start.
+
+    Feeds need no DTD. Old RSS 0.91 points at Netscape's long-gone DTD for its HTML
+    entities, and attacks declare entities there; either way the declaration can only
+    hurt, and the entities it would define are handled by `repair`.
+    """
+    head = utf8[:4096]
+    if b"<!DOCTYPE" not in head and b"<!doctype" not in head.lower():
+        return utf8
+    return _DOCTYPE.sub(b"", utf8, count=1)
+
+
+def repair(utf8: bytes) -> tuple[bytes, list[str]]:
+    """Return the document with the common, mechanical kinds of damage fixed.
+
+    Each repair is listed, in words, in the second element. Nothing is dropped except
+    characters XML forbids outright and a DOCTYPE (which could only declare entities we
+    refuse to expand anyway).
+    """
+    fixes: list[str] = []
+    declaration = utf8.find(b"<?xml", 0, 4096)
+    start = declaration if declaration >= 0 else utf8.find(b"<")
+    if start > 0:
+        utf8 = utf8[start:]
+        fixes.append("text before the document element removed")
+    elif start < 0:
+        return utf8, fixes
+    cleaned = utf8.translate(None, _C0_CONTROLS)
+    if len(cleaned) != len(utf8):
+        utf8 = cleaned
+        fixes.append("control characters removed")
+    without_doctype = strip_doctype(utf8)
+    if len(without_doctype) != len(utf8):
+        utf8 = without_doctype
+        fixes.append("DOCTYPE removed")
+    if b"&" in utf8:
+        utf8 = _outside_cdata(utf8, _fix_references, fixes)
+    if b"<" in utf8:
+        utf8 = _outside_cdata(utf8, _fix_stray_less_than, fixes)
+    return utf8, fixes
+
+
+def _outside_cdata(utf8: bytes, fix: _Fixer, fixes: list[str]) -> bytes:
+    """Apply `fix` to the parts of the document outside CDATA sections and comments."""
+    pieces: list[bytes] = []
+    position = 0
+    changed: set[str] = set()
+    for match in _CDATA_OR_COMMENT.finditer(utf8):
+        pieces.append(fix(utf8[position : match.start()], changed))
+        pieces.append(match.group(0))
+        position = match.end()
+    pieces.append(fix(utf8[position:], changed))
+    fixes.extend(sorted(changed))
+    return b"".join(pieces)
+
+
+def _fix_references(chunk: bytes, changed: set[str]) -> bytes:
+    def named(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        if name in _XML_PREDEFINED:
+            return match.group(0)
+        codepoint = html.entities.name2codepoint.get(name.decode("ascii"))
+        if codepoint is None:
+            # Unknown entity (e.g. one a stripped DOCTYPE declared): keep it as text.
+            changed.add("undefined entity kept as text")
+            return b"&amp;" + name + b";"
+        changed.add("HTML entity replaced by its character")
+        return b"&#%d;" % codepoint
+
+    fixed = _BARE_AMPERSAND.sub(b"&amp;", chunk)
+    if len(fixed) != len(chunk):
+        changed.add("bare ampersand escaped")
+    return _NAMED_REFERENCE.sub(named, fixed)
+
+
+def _fix_stray_less_than(chunk: bytes, changed: set[str]) -> bytes:
+    fixed = _STRAY_LESS_THAN.sub(b"&lt;", chunk)
+    if len(fixed) != len(chunk):
+        changed.add("stray '<' escaped")
+    return fixed

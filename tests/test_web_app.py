@@ -1,0 +1,49 @@
+"""The application factory, through FastAPI's in-process client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from newsriver import __version__
+from newsriver.settings import Settings
+from newsriver.web.app import create_app
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+        yield client
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"status": "ok"}
+
+
+def test_home_page_is_honest_about_what_exists(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "charset=utf-8" in response.headers["content-type"]
+    page = response.text
+    assert page.startswith("<!doctype html>")
+    assert __version__ in page
+    assert "not built yet" in page
+    assert "newsriver parse" in page
+
+
+def test_settings_are_kept_for_the_handlers(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert create_app(settings).state.settings is settings
+
+
+def test_no_stray_framework_pages(client: TestClient) -> None:
+    # /docs and /openapi.json would squat on paths the UI and /v1 API will own.
+    for path in ("/docs", "/redoc", "/openapi.json", "/nonexistent"):
+        assert client.get(path).status_code == 404, path
