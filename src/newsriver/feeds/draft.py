@@ -9,6 +9,7 @@ sanitising, URL resolution, plain-text titles, and entry identity.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,15 @@ from newsriver.models import Enclosure, FeedFormat, IdSource, ParsedEntry, Parse
 
 TextKind = Literal["html", "text"]
 _T = TypeVar("_T", bound=Hashable)
+
+# C1 controls (U+0080-U+009F) never belong in feed text. When they appear, the publisher
+# meant the windows-1252 characters with those byte values (curly quotes, dashes, the
+# euro sign), which is also how HTML parsers read such character references. The five
+# bytes windows-1252 leaves undefined are dropped.
+_C1 = re.compile("[\x80-\x9f]")
+_C1_TO_WINDOWS_1252 = {
+    code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)
+}
 
 
 @dataclass(slots=True)
@@ -48,6 +58,8 @@ class EntryDraft:
     enclosures: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     thumbnail: str | None = None
     comments: str | None = None
+    # Fields filled from a fallback source, which the proper element may replace.
+    provisional: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -71,6 +83,26 @@ class FeedDraft:
     skip_hours: set[int] = field(default_factory=set)
     skip_days: set[str] = field(default_factory=set)
     entries: list[EntryDraft] = field(default_factory=list)
+    provisional: set[str] = field(default_factory=set)
+
+
+def offer(draft: FeedDraft | EntryDraft, name: str, value: object, *, fallback: bool) -> None:
+    """Fill a draft field from a source, letting the proper element beat a fallback.
+
+    The first value of each kind wins; a value from the proper element (`fallback=False`,
+    e.g. RSS `description`) replaces one taken from a fallback (iTunes summary, Dublin
+    Core), whichever comes first in the document.
+    """
+    if value is None:
+        return
+    current = getattr(draft, name)
+    if fallback:
+        if current is None:
+            setattr(draft, name, value)
+            draft.provisional.add(name)
+    elif current is None or name in draft.provisional:
+        setattr(draft, name, value)
+        draft.provisional.discard(name)
 
 
 def finish_feed(draft: FeedDraft, *, encoding: str, recovered: str | None) -> ParsedFeed:
@@ -83,7 +115,7 @@ def finish_feed(draft: FeedDraft, *, encoding: str, recovered: str | None) -> Pa
         title=_plain(draft.title),
         link=link,
         description=_html(draft.description, base),
-        language=(draft.language or "").strip() or None,
+        language=_language(draft.language),
         icon=resolve_url(draft.icon, base),
         logo=resolve_url(draft.logo, base),
         updated=draft.updated,
@@ -106,6 +138,7 @@ def _finish_entry(draft: EntryDraft, feed_base: str) -> ParsedEntry:
     summary = _html(draft.summary, base)
     content = _html(draft.content, base)
     entry_id, id_source = _identity(draft.id, link, title, content or summary)
+    enclosures = _enclosures(draft.enclosures, base)
     return ParsedEntry(
         id=entry_id,
         id_source=id_source,
@@ -116,9 +149,11 @@ def _finish_entry(draft: EntryDraft, feed_base: str) -> ParsedEntry:
         updated=draft.updated,
         summary=summary,
         content=content,
-        categories=tuple(_unique(c for c in (html_to_text(c) for c in draft.categories) if c)),
-        enclosures=_enclosures(draft.enclosures, base),
-        thumbnail=resolve_url(draft.thumbnail, base),
+        categories=tuple(
+            _unique(c for c in (html_to_text(_demoronize(c)) for c in draft.categories) if c)
+        ),
+        enclosures=enclosures,
+        thumbnail=resolve_url(draft.thumbnail, base) or _image(enclosures),
         comments=resolve_url(draft.comments, base),
     )
 
@@ -140,21 +175,33 @@ def _identity(
 def _plain(text: Text | None) -> str | None:
     if text is None:
         return None
-    plain = html_to_text(text.value) if text.kind == "html" else " ".join(text.value.split())
+    value = _demoronize(text.value)
+    plain = html_to_text(value) if text.kind == "html" else " ".join(value.split())
     return plain or None
 
 
 def _html(text: Text | None, base: str | None) -> str | None:
     if text is None or not text.value.strip():
         return None
-    markup = text.value if text.kind == "html" else text_to_html(text.value)
+    value = _demoronize(text.value)
+    markup = value if text.kind == "html" else text_to_html(value)
     return sanitize_html(markup, base) or None
+
+
+def _demoronize(value: str) -> str:
+    return value.translate(_C1_TO_WINDOWS_1252) if _C1.search(value) else value
+
+
+def _language(value: str | None) -> str | None:
+    """A language tag as BCP 47 writes it: "en_US" (a locale name) becomes "en-US"."""
+    tag = (value or "").strip().replace("_", "-")
+    return tag or None
 
 
 def _people(people: list[Person], base: str | None) -> tuple[Person, ...]:
     finished: list[Person] = []
     for person in people:
-        name = html_to_text(person.name) if person.name else None
+        name = html_to_text(_demoronize(person.name)) if person.name else None
         email = person.email.strip() if person.email else None
         uri = resolve_url(person.uri, base)
         if name or email or uri:
@@ -174,6 +221,14 @@ def _enclosures(
         seen.add(absolute)
         finished.append(Enclosure(url=absolute, type=_mime(mime_type), length=_length(length)))
     return tuple(finished)
+
+
+def _image(enclosures: tuple[Enclosure, ...]) -> str | None:
+    """The first image enclosure: the entry's picture when no thumbnail is named."""
+    for enclosure in enclosures:
+        if enclosure.type and enclosure.type.startswith("image/"):
+            return enclosure.url
+    return None
 
 
 def _mime(value: str | None) -> str | None:

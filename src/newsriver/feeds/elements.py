@@ -32,8 +32,21 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # HTML elements that have no end tag.
 _VOID_ELEMENTS = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-     "track", "wbr"}
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 )
 
 # "Name <email>" or "email (Name)", the two shapes RSS authors come in.
@@ -67,10 +80,14 @@ def text(element: etree._Element) -> str:
 
 
 def inner_markup(element: etree._Element) -> str:
-    """The element's content as markup: for RSS fields that carry (un)escaped HTML."""
+    """The element's content as markup: for RSS fields that carry HTML.
+
+    Escaped HTML (the convention) is the element's text. Raw elements mean the publisher
+    embedded XHTML, whose text nodes are character data, so they are serialised as such.
+    """
     if len(element) == 0:
         return element.text or ""
-    return source_markup(element)
+    return xhtml_markup(element)
 
 
 def xhtml_markup(element: etree._Element) -> str:
@@ -94,12 +111,12 @@ def xhtml_markup(element: etree._Element) -> str:
 
 
 def source_markup(element: etree._Element) -> str:
-    """Serialise content that claims to be escaped HTML but also holds raw elements.
+    """Serialise content declared as escaped HTML that also holds raw elements.
 
-    `<content type="html">` and RSS descriptions should carry HTML as escaped text, yet
-    publishers also put raw elements there, or mix both. Both are HTML source, so text
-    nodes are taken as markup as they are (not re-escaped) and elements are written as
-    tags around them.
+    Atom `type="html"` says the text is HTML source, yet publishers also put raw
+    elements there, or mix both. The declaration is believed for the text: text nodes
+    are taken as markup as they are (not re-escaped), and elements are written as tags
+    around them.
     """
     parts = [element.text or ""]
     for child in element:

@@ -58,14 +58,16 @@ def decode_document(body: bytes, content_type: str | None = None) -> DecodedDocu
         # A wide-encoding label on a document that is visibly byte-oriented is a lie.
         declared = None
     if body.isascii() and (declared is None or not declared.startswith(("utf-16", "utf-32"))):
-        return DecodedDocument(body, declared and _display_name(declared) or "utf-8")
+        return DecodedDocument(body, _display_name(declared) if declared else "utf-8")
     if declared is None or declared == "utf-8":
         if _is_utf8(body):
             return DecodedDocument(body, "utf-8")
         repaired = "bytes are not UTF-8; read as windows-1252"
         return _transcode(body, "cp1252", repaired if declared else None)
     if declared in _SINGLE_BYTE and not body.isascii() and _is_utf8(body):
-        return DecodedDocument(body, "utf-8", f"declared {_display_name(declared)} but bytes are UTF-8")
+        return DecodedDocument(
+            body, "utf-8", f"declared {_display_name(declared)} but bytes are UTF-8"
+        )
     return _transcode(body, declared, None)
 
 

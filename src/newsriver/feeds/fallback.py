@@ -105,8 +105,8 @@ def _entry(raw: dict[str, Any]) -> EntryDraft:
 def _text(detail: dict[str, Any] | None) -> Text | None:
     if not detail or detail.get("value") is None:
         return None
-    kind = "html" if "html" in (detail.get("type") or "") else "text"
-    return Text(detail["value"], kind)
+    is_html = "html" in (detail.get("type") or "")
+    return Text(detail["value"], "html" if is_html else "text")
 
 
 def _date(holder: dict[str, Any], key: str) -> datetime | None:

@@ -15,6 +15,7 @@ from newsriver.feeds.dates import parse_date
 from newsriver.feeds.draft import EntryDraft, FeedDraft, Text
 from newsriver.models import Person
 
+
 def read_json_feed(utf8: bytes, url: str) -> FeedDraft:
     """Fill a draft from a JSON Feed document; raise FeedParseError if it is not one."""
     try:

@@ -14,72 +14,76 @@ from collections.abc import Callable
 from lxml import etree
 
 from newsriver.feeds import elements as el
+from newsriver.feeds.atom import text_construct
 from newsriver.feeds.dates import parse_date
-from newsriver.feeds.draft import EntryDraft, FeedDraft, Text
+from newsriver.feeds.draft import EntryDraft, FeedDraft, Text, TextKind, offer
 from newsriver.feeds.sanitize import looks_like_html
 from newsriver.models import FeedFormat
 
 # The RSS 0.90 namespace, as specified and as Netscape's own sample spelled it.
 _RSS090_NAMESPACES = frozenset({el.RSS090, "http://channel.netscape.com/rdf/simple/0.9/"})
 # Namespaces folded by `_key`, keyed lower-case: to "" for RSS's own elements (RDF's RSS
-# 1.0/0.90, and the RSS 2.0 namespace a few feeds declare), or to the spelling the
-# handler tables use for modules published under several (iTunes changed case).
+# 1.0/0.90, and the namespaces a few RSS 0.9x/2.0 feeds declare), or to the spelling
+# the handler tables use for modules published under several (iTunes changed case).
 _FOLDED_NAMESPACES = {
     **{namespace.lower(): "" for namespace in _RSS090_NAMESPACES},
     el.RSS10: "",
+    "http://backend.userland.com/rss": "",
     "http://backend.userland.com/rss2": "",
+    "http://backend.userland.com/rss2.1": "",
     "http://blogs.law.harvard.edu/tech/rss": "",
     el.ITUNES.lower(): el.ITUNES,
     "http://search.yahoo.com/mrss": el.MEDIA,
 }
-_DAY_NAMES = {d.lower(): d for d in ("Monday", "Tuesday", "Wednesday", "Thursday",
-                                      "Friday", "Saturday", "Sunday")}
+_DAY_NAMES = {
+    day.lower(): day
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+}
+
+_Parts = tuple[FeedFormat, etree._Element, list[etree._Element], list[etree._Element]]
 
 
 def read_rss(root: etree._Element, url: str) -> FeedDraft:
     """Fill a draft from an `<rss>`, `<channel>` or `<rdf:RDF>` document element."""
-    siblings: list[etree._Element] = []
-    if root.tag == "rss":
-        feed_format = _rss_version(root.get("version"))
-        channel = root.find("channel")
-        if channel is None:
-            channel = root
-        items = channel.findall("item") or root.findall("item")
-    elif el.local_name(root.tag) == "channel":
-        feed_format, channel, items = "rss091", root, root.findall("item")
-    else:  # rdf:RDF
-        feed_format, channel, items, siblings = _rdf_parts(root)
+    feed_format, channel, items, images = _parts(root)
     draft = FeedDraft(url=url, format=feed_format, base=el.base_of(root, url))
     _read_channel(channel, draft)
-    for sibling in siblings:
-        _channel_image(draft, sibling)
+    for image in images:
+        _channel_image(draft, image)
     if draft.logo is None:
         draft.logo = _fallback_logo(channel)
     draft.entries = [_read_item(item, draft.base) for item in items]
     return draft
 
 
-def _rdf_parts(
-    root: etree._Element,
-) -> tuple[FeedFormat, etree._Element, list[etree._Element], list[etree._Element]]:
-    """RDF's channel, items and images: items and image sit beside the channel."""
-    channel: etree._Element | None = None
-    items: list[etree._Element] = []
-    images: list[etree._Element] = []
-    for child in root:
-        key = _key(child.tag)
-        if key == "channel" and channel is None:
-            channel = child
-        elif key == "item":
-            items.append(child)
-        elif key == "image":
-            images.append(child)
+def _parts(root: etree._Element) -> _Parts:
+    """The format, the channel, its items and any images beside the channel.
+
+    RDF puts items and image beside the channel; RSS 0.9x/2.0 nest them, though some
+    feeds leave out the channel and put items straight under `<rss>`.
+    """
+    name = _key(root.tag)
+    channel = _child(root, "channel")
+    if name == "rss":
+        feed_format = _rss_version(root.get("version"))
+    elif name == "channel":
+        feed_format, channel = "rss091", root
+    else:
+        is_090 = any(namespace in _RSS090_NAMESPACES for namespace in root.nsmap.values())
+        feed_format = "rss090" if is_090 else "rss10"
     if channel is None:
         channel = root
-    elif not items:
-        items = [child for child in channel if _key(child.tag) == "item"]
-    is_090 = any(namespace in _RSS090_NAMESPACES for namespace in root.nsmap.values())
-    return ("rss090" if is_090 else "rss10"), channel, items, images
+    items = _children(channel, "item") or _children(root, "item")
+    images = _children(root, "image") if channel is not root else []
+    return feed_format, channel, items, images
+
+
+def _child(parent: etree._Element, key: str) -> etree._Element | None:
+    return next((child for child in parent if _key(child.tag) == key), None)
+
+
+def _children(parent: etree._Element, key: str) -> list[etree._Element]:
+    return [child for child in parent if _key(child.tag) == key]
 
 
 def _rss_version(version: str | None) -> FeedFormat:
@@ -90,19 +94,20 @@ def _rss_version(version: str | None) -> FeedFormat:
 
 
 def _key(tag: object) -> str | None:
-    """The tag with alternative namespaces folded (see `_FOLDED_NAMESPACES`).
+    """The handler-table key of a tag; None for comments and processing instructions.
 
-    None for comments and processing instructions.
+    RSS's own elements are matched case-insensitively (generators write "pubdate" and
+    "Title"), and alternative namespaces are folded (see `_FOLDED_NAMESPACES`).
     """
     if not isinstance(tag, str):
         return None
     if tag[:1] != "{":
-        return tag
+        return tag.lower()
     namespace, _, name = tag[1:].partition("}")
     folded = _FOLDED_NAMESPACES.get(namespace.lower())
     if folded is None:
         return tag
-    return el.qualified(folded, name) if folded else name
+    return el.qualified(folded, name) if folded else name.lower()
 
 
 def _read_channel(channel: etree._Element, draft: FeedDraft) -> None:
@@ -147,8 +152,11 @@ def _markup(element: etree._Element) -> Text:
 
 
 def _channel_title(draft: FeedDraft, element: etree._Element) -> None:
-    if draft.title is None:
-        draft.title = _title_text(element)
+    offer(draft, "title", _title_text(element), fallback=False)
+
+
+def _channel_fallback_title(draft: FeedDraft, element: etree._Element) -> None:
+    offer(draft, "title", _title_text(element), fallback=True)
 
 
 def _channel_link(draft: FeedDraft, element: etree._Element) -> None:
@@ -157,8 +165,11 @@ def _channel_link(draft: FeedDraft, element: etree._Element) -> None:
 
 
 def _channel_description(draft: FeedDraft, element: etree._Element) -> None:
-    if draft.description is None:
-        draft.description = _markup(element)
+    offer(draft, "description", _markup(element), fallback=False)
+
+
+def _channel_fallback_description(draft: FeedDraft, element: etree._Element) -> None:
+    offer(draft, "description", _markup(element), fallback=True)
 
 
 def _channel_language(draft: FeedDraft, element: etree._Element) -> None:
@@ -190,20 +201,28 @@ def _fallback_logo(channel: etree._Element) -> str | None:
     """Podcast or Media RSS artwork, for channels without an RSS `<image>`.
 
     iTunes artwork is preferred (it is made to be shown as the feed's picture), then a
-    Media RSS thumbnail, then Media RSS content that is an image.
+    Media RSS thumbnail, then Media RSS content that is an image, then an old-style
+    `<itunes:link rel="image">`.
     """
     found: dict[str, str] = {}
     for child in channel:
         key = _key(child.tag)
         if key == _ITUNES_IMAGE:
+            url = _itunes_image_url(child)
+        elif key == _ITUNES_LINK and (child.get("rel") or "").strip().lower() == "image":
             url = child.get("href")
         elif key == _MEDIA_THUMBNAIL or (key == _MEDIA_CONTENT and _is_image(child)):
             url = child.get("url")
         else:
             continue
-        if url and url.strip():
+        if url and url.strip() and key:
             found.setdefault(key, url)
     return next((found[k] for k in _LOGO_PREFERENCE if k in found), None)
+
+
+def _itunes_image_url(element: etree._Element) -> str | None:
+    """iTunes artwork: `href` as Apple specifies, `url` as some publishers write it."""
+    return element.get("href") or element.get("url")
 
 
 def _is_image(element: etree._Element) -> bool:
@@ -247,27 +266,30 @@ def _channel_atom_link(draft: FeedDraft, element: etree._Element) -> None:
 
 _CHANNEL: dict[str, Callable[[FeedDraft, etree._Element], None]] = {
     "title": _channel_title,
+    el.qualified(el.DC, "title"): _channel_fallback_title,
     "link": _channel_link,
     "description": _channel_description,
-    el.qualified(el.ITUNES, "summary"): _channel_description,
-    el.qualified(el.DC, "description"): _channel_description,
+    el.qualified(el.ITUNES, "summary"): _channel_fallback_description,
+    el.qualified(el.ITUNES, "subtitle"): _channel_fallback_description,
+    el.qualified(el.DC, "description"): _channel_fallback_description,
     "language": _channel_language,
     el.qualified(el.DC, "language"): _channel_language,
-    el.qualified(el.DC, "title"): _channel_title,
-    "lastBuildDate": _channel_last_build_date,
-    "pubDate": _channel_updated,
+    "lastbuilddate": _channel_last_build_date,
+    "pubdate": _channel_updated,
     el.qualified(el.DC, "date"): _channel_updated,
     el.qualified(el.DCTERMS, "modified"): _channel_updated,
-    "managingEditor": _channel_author,
-    "webMaster": _channel_author,
+    "managingeditor": _channel_author,
+    "webmaster": _channel_author,
+    # Not in RSS 2.0 for channels, but written often enough.
+    "author": _channel_author,
     el.qualified(el.DC, "creator"): _channel_author,
     # Not a Dublin Core term, but written by enough tools to be worth reading.
     el.qualified(el.DC, "author"): _channel_author,
     el.qualified(el.ITUNES, "author"): _channel_author,
     "image": _channel_image,
     "ttl": _channel_ttl,
-    "skipHours": _channel_skip_hours,
-    "skipDays": _channel_skip_days,
+    "skiphours": _channel_skip_hours,
+    "skipdays": _channel_skip_days,
     el.qualified(el.ATOM10, "link"): _channel_atom_link,
 }
 
@@ -276,8 +298,11 @@ _CHANNEL: dict[str, Callable[[FeedDraft, etree._Element], None]] = {
 
 
 def _item_title(entry: EntryDraft, element: etree._Element) -> None:
-    if entry.title is None:
-        entry.title = _title_text(element)
+    offer(entry, "title", _title_text(element), fallback=False)
+
+
+def _item_fallback_title(entry: EntryDraft, element: etree._Element) -> None:
+    offer(entry, "title", _title_text(element), fallback=True)
 
 
 def _item_link(entry: EntryDraft, element: etree._Element) -> None:
@@ -297,8 +322,11 @@ def _item_guid(entry: EntryDraft, element: etree._Element) -> None:
 
 
 def _item_description(entry: EntryDraft, element: etree._Element) -> None:
-    if entry.summary is None:
-        entry.summary = _markup(element)
+    offer(entry, "summary", _markup(element), fallback=False)
+
+
+def _item_fallback_description(entry: EntryDraft, element: etree._Element) -> None:
+    offer(entry, "summary", _markup(element), fallback=True)
 
 
 def _item_content(entry: EntryDraft, element: etree._Element) -> None:
@@ -312,12 +340,8 @@ def _item_xhtml_body(entry: EntryDraft, element: etree._Element) -> None:
 
 
 def _item_atom_content(entry: EntryDraft, element: etree._Element) -> None:
-    if entry.content is None:
-        kind = (element.get("type") or "text").lower()
-        if kind == "xhtml" or kind.endswith("xhtml+xml"):
-            entry.content = Text(el.xhtml_markup(element), "html")
-        else:
-            entry.content = Text(el.text(element), "html" if "html" in kind else "text")
+    if entry.content is None and not element.get("src"):
+        entry.content = text_construct(element)
 
 
 def _item_author(entry: EntryDraft, element: etree._Element) -> None:
@@ -346,10 +370,19 @@ def _item_category(entry: EntryDraft, element: etree._Element) -> None:
         entry.categories.append(value)
 
 
-def _item_atom_category(entry: EntryDraft, element: etree._Element) -> None:
+def _item_labelled_category(entry: EntryDraft, element: etree._Element) -> None:
+    """Atom and Media RSS categories: the label if any, else the term (or the text)."""
     label = element.get("label") or element.get("term") or el.text(element)
     if label.strip():
         entry.categories.append(label.strip())
+
+
+def _item_itunes_category(entry: EntryDraft, element: etree._Element) -> None:
+    """iTunes categories name themselves in `text`, and nest their subcategories."""
+    for node in element.iter(element.tag):
+        name = (node.get("text") or "").strip()
+        if name:
+            entry.categories.append(name)
 
 
 def _item_keywords(entry: EntryDraft, element: etree._Element) -> None:
@@ -393,6 +426,11 @@ def _item_media_content(entry: EntryDraft, element: etree._Element) -> None:
     entry.enclosures.append((url, element.get("type"), element.get("fileSize")))
 
 
+def _item_media_description(entry: EntryDraft, element: etree._Element) -> None:
+    kind: TextKind = "html" if (element.get("type") or "").strip().lower() == "html" else "text"
+    offer(entry, "summary", Text(el.text(element), kind), fallback=True)
+
+
 def _item_media_group(entry: EntryDraft, element: etree._Element) -> None:
     for child in element:
         key = _key(child.tag)
@@ -402,38 +440,52 @@ def _item_media_group(entry: EntryDraft, element: etree._Element) -> None:
 
 
 def _item_itunes_image(entry: EntryDraft, element: etree._Element) -> None:
-    entry.thumbnail = entry.thumbnail or element.get("href")
+    entry.thumbnail = entry.thumbnail or _itunes_image_url(element)
+
+
+def _item_itunes_link(entry: EntryDraft, element: etree._Element) -> None:
+    """The old-style iTunes artwork, `<itunes:link rel="image">`."""
+    if (element.get("rel") or "").strip().lower() == "image":
+        entry.thumbnail = entry.thumbnail or element.get("href")
 
 
 _ITUNES_IMAGE = el.qualified(el.ITUNES, "image")
 _MEDIA_THUMBNAIL = el.qualified(el.MEDIA, "thumbnail")
 _MEDIA_CONTENT = el.qualified(el.MEDIA, "content")
-_LOGO_PREFERENCE = (_ITUNES_IMAGE, _MEDIA_THUMBNAIL, _MEDIA_CONTENT)
+_ITUNES_LINK = el.qualified(el.ITUNES, "link")
+_LOGO_PREFERENCE = (_ITUNES_IMAGE, _MEDIA_THUMBNAIL, _MEDIA_CONTENT, _ITUNES_LINK)
 
+# Media RSS elements, valid both in an item and inside its media:group.
 _MEDIA_GROUP: dict[str, Callable[[EntryDraft, etree._Element], None]] = {
-    el.qualified(el.MEDIA, "thumbnail"): _item_media_thumbnail,
-    el.qualified(el.MEDIA, "content"): _item_media_content,
+    _MEDIA_THUMBNAIL: _item_media_thumbnail,
+    _MEDIA_CONTENT: _item_media_content,
+    el.qualified(el.MEDIA, "title"): _item_fallback_title,
+    el.qualified(el.MEDIA, "description"): _item_media_description,
+    el.qualified(el.MEDIA, "category"): _item_labelled_category,
 }
 
 _ITEM: dict[str, Callable[[EntryDraft, etree._Element], None]] = {
+    **_MEDIA_GROUP,
     "title": _item_title,
-    el.qualified(el.DC, "title"): _item_title,
+    el.qualified(el.DC, "title"): _item_fallback_title,
     "link": _item_link,
     "guid": _item_guid,
     "description": _item_description,
-    el.qualified(el.ITUNES, "summary"): _item_description,
-    el.qualified(el.DC, "description"): _item_description,
+    el.qualified(el.ITUNES, "summary"): _item_fallback_description,
+    el.qualified(el.DC, "description"): _item_fallback_description,
     el.qualified(el.CONTENT, "encoded"): _item_content,
     el.qualified(el.XHTML, "body"): _item_xhtml_body,
-    # XHTML body without its namespace, as some old RSS 2.0 feeds write it.
+    # XHTML body without its namespace, as some old RSS 2.0 feeds write it, and
+    # Userland's full-text element.
     "body": _item_content,
+    "fullitem": _item_content,
     el.qualified(el.ATOM10, "content"): _item_atom_content,
     "author": _item_author,
     el.qualified(el.DC, "creator"): _item_author,
     el.qualified(el.DC, "author"): _item_author,
     el.qualified(el.ITUNES, "author"): _item_author,
     el.qualified(el.ATOM10, "author"): _item_atom_author,
-    "pubDate": _item_published,
+    "pubdate": _item_published,
     el.qualified(el.DC, "date"): _item_published,
     el.qualified(el.DCTERMS, "issued"): _item_published,
     el.qualified(el.ATOM10, "published"): _item_published,
@@ -441,13 +493,13 @@ _ITEM: dict[str, Callable[[EntryDraft, etree._Element], None]] = {
     el.qualified(el.ATOM10, "updated"): _item_updated,
     "category": _item_category,
     el.qualified(el.DC, "subject"): _item_category,
-    el.qualified(el.ATOM10, "category"): _item_atom_category,
+    el.qualified(el.ATOM10, "category"): _item_labelled_category,
+    el.qualified(el.ITUNES, "category"): _item_itunes_category,
     el.qualified(el.ITUNES, "keywords"): _item_keywords,
     "enclosure": _item_enclosure,
     "comments": _item_comments,
     el.qualified(el.ATOM10, "link"): _item_atom_link,
-    el.qualified(el.MEDIA, "thumbnail"): _item_media_thumbnail,
-    el.qualified(el.MEDIA, "content"): _item_media_content,
     el.qualified(el.MEDIA, "group"): _item_media_group,
-    el.qualified(el.ITUNES, "image"): _item_itunes_image,
+    _ITUNES_IMAGE: _item_itunes_image,
+    _ITUNES_LINK: _item_itunes_link,
 }

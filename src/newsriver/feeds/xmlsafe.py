@@ -55,10 +55,7 @@ def new_parser(*, recover: bool = False) -> etree.XMLParser:
 
 def parse_strict(utf8: bytes) -> etree._Element:
     """Parse a UTF-8 document strictly; raise `etree.XMLSyntaxError` on any error."""
-    root = etree.fromstring(utf8, new_parser())
-    if root is None:  # pragma: no cover - lxml raises for empty documents
-        raise etree.XMLSyntaxError("empty document", None, 0, 0, "<string>")
-    return root
+    return etree.fromstring(utf8, new_parser())
 
 
 def strip_doctype(utf8: bytes) -> bytes:
