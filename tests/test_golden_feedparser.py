@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from newsriver.errors import FeedParseError
+from newsriver.feeds import parse_feed
+from newsriver.models import ParsedFeed
 from tests.support.feedparser_corpus import (
     FEEDPARSER,
     CorpusFile,
@@ -24,14 +28,11 @@ from tests.support.feedparser_corpus import (
     prepare,
 )
 
-from newsriver.errors import FeedParseError
-from newsriver.feeds import parse_feed
-from newsriver.models import ParsedFeed
-
 FILES = discover_files()
-# The share of applicable files whose expectation must hold. Raise it as the known
-# failures below are fixed (see the notes on parse.py and encoding.py).
-PASS_RATE_THRESHOLD = 90.0
+# The share of applicable files whose expectation must hold: 91.4% is reached. Raise it
+# as the known failures below are fixed: the parse.py, encoding.py and xmlsafe.py ones
+# (17 files) would bring it to about 95%.
+PASS_RATE_THRESHOLD = 91.0
 
 _PARSE_DISPATCH = (
     "parse.py recognises the document element only in the usual namespace ({}); the "

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from newsriver.models import ParsedEntry, ParsedFeed, Person
 from tests.support.gofeed_compare import (
     CORPUS,
     FEEDPARSER_FORMATS,
@@ -43,8 +44,6 @@ from tests.support.gofeed_compare import (
     html_text,
     person_matches,
 )
-
-from newsriver.models import ParsedEntry, ParsedFeed, Person
 
 FEEDPARSER = CORPUS / "feedparser-tests"
 FOLDERS = ("wellformed", "illformed", "encoding")

@@ -83,6 +83,9 @@ How values compare (`Kind`):
   as text), leave only punctuation and space.
 - ``set``: as sets of strings (skipHours, skipDays).
 
+``items.count`` is compared only when the expected JSON has items (a zero that both
+sides could only agree on would pad the score).
+
 Translator date fallback: gofeed's universal model fills an item's published date from
 its updated date and vice versa, so the universal expectations compare with our value
 after the same fallback (``published_or_updated``, ``updated_or_published``).
@@ -96,6 +99,18 @@ avatars, json ``expired``/``next_url``/``user_comment``, attachment titles and d
 and the translator's ``feedType``/``feedVersion`` (present in every case: counting them
 would dilute the score with a near-trivial field; version detection is measured by the
 ``parser/*/version_*`` cases, where it is the point).
+
+Scoring: every compared field counts once. A parser that raises FeedParseError on a case
+with expectations scores zero for all of its fields; a case whose fields are all outside
+the model compares nothing and counts for nothing.
+
+The feedparser adapter (`view_feedparser`) is told the same document URL (as
+Content-Location) and maps feedparser's keys onto ours: `subtitle` → description,
+`summary` → summary, `content[0]` → content, `id` → guid, HTML-typed titles reduced to
+text (ours are plain text), `publisher` (RSS webMaster) appended to the authors (we list
+webMaster among the authors), `image.href`/`logo` → logo, `media_thumbnail`, iTunes image
+or an image `media_content` → thumbnail. feedparser does not read JSON Feed, so it scores
+nothing on those fields; the XML-only score is the fair comparison of the two.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from functools import lru_cache
 
 from lxml import etree
 
@@ -244,6 +245,7 @@ _MEDIA: dict[str, _Handler] = {
 }
 
 
+@lru_cache(maxsize=8)  # keyed by the namespace, which a document chooses: bounded
 def _entry_handlers(prefix: str) -> dict[str, _Handler]:
     """The entry handlers, for Atom elements in the document's Atom namespace."""
     return {
@@ -313,6 +315,7 @@ def _feed_logo(feed: FeedDraft, element: etree._Element, base: str | None) -> No
     feed.logo = feed.logo or resolve_url(el.text(element), base)
 
 
+@lru_cache(maxsize=8)  # keyed by the namespace, which a document chooses: bounded
 def _feed_handlers(prefix: str) -> dict[str, _FeedHandler]:
     """The feed-level handlers, for elements in the document's Atom namespace."""
     return {

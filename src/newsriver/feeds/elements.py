@@ -26,7 +26,6 @@ ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 XHTML = "http://www.w3.org/1999/xhtml"
 SLASH = "http://purl.org/rss/1.0/modules/slash/"
 WFW = "http://wellformedweb.org/CommentAPI/"
-ATOM_NAMESPACES = frozenset({ATOM10, ATOM03})
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 

@@ -30,6 +30,8 @@ from newsriver.models import ParsedFeed
 _RSS_ROOTS = frozenset({"rss", "channel", "{%s}RDF" % el.RDF, "{%s}channel" % el.RSS10})
 _ATOM_ROOTS = frozenset({"feed", "{%s}feed" % el.ATOM10, "{%s}feed" % el.ATOM03})
 _HTML_STARTS = (b"<!doctype html", b"<html")
+# Each missing end tag costs one more strict parse; past this, feedparser is cheaper.
+_MAX_ELEMENT_CLOSINGS = 8
 
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -72,11 +74,16 @@ def _parse_xml(decoded: DecodedDocument, url: str) -> ParsedFeed:
 def _parse_damaged(utf8: bytes, url: str, error: str, notes: list[str]) -> FeedDraft:
     """Repair and re-parse strictly; failing that, read with feedparser."""
     repaired, fixes = xmlsafe.repair(utf8)
-    if fixes:
+    for _ in range(_MAX_ELEMENT_CLOSINGS + 1):
         try:
             root = xmlsafe.parse_strict(repaired)
-        except etree.XMLSyntaxError:
-            pass
+        except etree.XMLSyntaxError as retry_error:
+            closed = xmlsafe.close_unclosed_element(repaired, retry_error.msg or "")
+            if closed is None:
+                break
+            repaired = closed
+            if "missing end tag added" not in fixes:
+                fixes.append("missing end tag added")
         else:
             notes.append(f"{error}; repaired: {', '.join(fixes)}")
             return _read_document(root, url)

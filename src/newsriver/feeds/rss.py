@@ -3,8 +3,13 @@
 The three families share most element names, so one reader serves them all: RDF's
 items sit beside the channel instead of inside it, and its elements carry the RSS 1.0
 (or 0.90) namespace, which `_key` folds away. Extension elements that RSS feeds
-commonly carry (Dublin Core, content:encoded, Media RSS, iTunes, Atom links) are read
-here too.
+commonly carry (Dublin Core, content:encoded, Media RSS, iTunes, Atom links and
+authors) are read here too.
+
+Where an extension repeats a core field (dc:title, itunes:summary, media:title…), it is
+a fallback: the RSS element wins whichever comes first in the document (`offer`).
+RSS's own element names are matched case-insensitively, because generators that write
+"pubdate" or "Title" exist and nothing else could be meant.
 """
 
 from __future__ import annotations

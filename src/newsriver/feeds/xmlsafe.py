@@ -71,6 +71,45 @@ def strip_doctype(utf8: bytes) -> bytes:
     return _DOCTYPE.sub(b"", utf8, count=1)
 
 
+_TAG_MISMATCH = re.compile(r"Opening and ending tag mismatch: ([^\s]+) line (\d+) and")
+
+
+def close_unclosed_element(utf8: bytes, error_message: str) -> bytes | None:
+    """Close an element whose end tag is missing, as named by libxml2's mismatch error.
+
+    The missing end tag is put where the element's text ends: at the next markup after
+    its start tag (after a CDATA section if the text is one). That is right for the text
+    elements of feeds (`<title>`, `<link>`…), the only ones publishers forget to close in
+    practice. Returns None when the error is not of that kind or the start is not found.
+    """
+    match = _TAG_MISMATCH.search(error_message)
+    if match is None:
+        return None
+    name = match.group(1).encode()
+    line = int(match.group(2))
+    line_start = 0
+    for _ in range(line - 1):
+        line_start = utf8.find(b"\n", line_start) + 1
+        if line_start == 0:
+            return None
+    line_end = utf8.find(b"\n", line_start)
+    line_end = len(utf8) if line_end < 0 else line_end
+    start_tag = re.compile(rb"<" + re.escape(name) + rb"(?:\s[^>]*)?(?<!/)>")
+    for found in start_tag.finditer(utf8, line_start, line_end + 1):
+        insert_at = _end_of_text(utf8, found.end())
+        if insert_at >= 0 and not utf8.startswith(b"</" + name, insert_at):
+            return utf8[:insert_at] + b"</" + name + b">" + utf8[insert_at:]
+    return None
+
+
+def _end_of_text(utf8: bytes, position: int) -> int:
+    """Where the text that starts at `position` ends: the next markup, skipping CDATA."""
+    if utf8.startswith(b"<![CDATA[", position):
+        cdata_end = utf8.find(b"]]>", position)
+        position = len(utf8) if cdata_end < 0 else cdata_end + 3
+    return utf8.find(b"<", position)
+
+
 def repair(utf8: bytes) -> tuple[bytes, list[str]]:
     """Return the document with the common, mechanical kinds of damage fixed.
 

@@ -1,0 +1,1 @@
+"""newsriver's test suite (a package, so that `tests.support` is importable)."""
