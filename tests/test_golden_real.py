@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree
-from tests.support.gofeed_compare import CORPUS
 
 from newsriver.errors import FeedParseError
 from newsriver.feeds import parse_feed
 from newsriver.models import ParsedEntry, ParsedFeed
+from tests.support.gofeed_compare import CORPUS
 
 REAL = CORPUS / "real"
 FILES = sorted(path for path in REAL.iterdir() if path.is_file()) if REAL.is_dir() else []
@@ -116,11 +116,7 @@ def _child_text(element: etree._Element, names: tuple[str, ...]) -> str:
 
 # Files that fail because of a known bug outside the readers; strict, so that a fix
 # shows up as a failure asking to remove the entry.
-KNOWN_BUGS: dict[str, str] = {
-    "rometools__rome_src_test_resources_issue137-rss.xml": (
-        "fallback.py reads feedparser's deprecated updated->published mapping, which warns"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _params() -> list[object]:

@@ -14,7 +14,6 @@ its entry here too, so that the properties hold the fix in place.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import json
 import re
@@ -58,6 +57,8 @@ KNOWN_PROBLEMS: Final[dict[str, str]] = {
     "not UTF-8 encodable": "test_bug_lone_surrogate_from_json_reaches_output",
     "relative URL": "test_bug_non_hierarchical_xml_base_leaves_urls_relative",
 }
+
+
 # Exceptions other than FeedParseError that parse_feed raises today, each recognised by a
 # predicate and reproduced by the strict xfail test it is filed under.
 def _raised_inside_feedparser(error: Exception) -> bool:
@@ -69,9 +70,9 @@ def _raised_inside_feedparser(error: Exception) -> bool:
 
 KNOWN_CRASHES: Final[dict[str, Callable[[Exception], bool]]] = {
     "test_bug_lenient_path_crashes_on_out_of_range_dates": lambda error: (
-        isinstance(error, ValueError) and re.match(r"year -?\d+ is out of range", str(error))
-    )
-    is not None,
+        (isinstance(error, ValueError) and re.match(r"year -?\d+ is out of range", str(error)))
+        is not None
+    ),
     "test_bug_lenient_path_triggers_feedparser_deprecation_warning": lambda error: (
         isinstance(error, DeprecationWarning) and "issue 310" in str(error)
     ),
@@ -427,9 +428,7 @@ def _mutation(draw: st.DrawFn, body: bytes) -> bytes:
     size = len(body)
     start = draw(st.integers(0, size))
     end = draw(st.integers(start, min(size, start + 4096)))
-    kind = draw(
-        st.sampled_from(["delete", "duplicate", "insert", "token", "truncate", "encoding"])
-    )
+    kind = draw(st.sampled_from(["delete", "duplicate", "insert", "token", "truncate", "encoding"]))
     if kind == "delete":
         return body[:start] + body[end:]
     if kind == "duplicate":
@@ -519,9 +518,7 @@ _DATES: Final = (
 _TEXT = st.text(max_size=40)
 _URLS = st.one_of(st.sampled_from(_HOSTILE_URLS), _TEXT)
 _DATE_TEXT = st.one_of(st.sampled_from(_DATES), _TEXT)
-_MARKUP_TEXT = st.lists(st.one_of(st.sampled_from(_HOSTILE_MARKUP), _TEXT), max_size=4).map(
-    "".join
-)
+_MARKUP_TEXT = st.lists(st.one_of(st.sampled_from(_HOSTILE_MARKUP), _TEXT), max_size=4).map("".join)
 # HTML titles built from tags and text holding no '<' or '&': nothing in them stands for a
 # literal '<', so any '<' left in the title after parsing is a tag that was not removed.
 _HTML_TITLES = st.lists(
@@ -623,19 +620,19 @@ def test_generated_json_feed_is_sound(document: str) -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.one_of(_rss().map(lambda d: (d, False)), _atom().map(lambda d: (d, True))),
+    st.one_of(_rss(), _atom()),
     st.integers(0, 10**6),
     st.sampled_from([b"&", b"<", b"</title>", b"<item>", b"<entry>"]),
 )
 def test_generated_feeds_broken_into_the_lenient_path_are_sound(
-    document: tuple[str, bool], position: int, breaker: bytes
+    document: str, position: int, breaker: bytes
 ) -> None:
     """The same feeds with a bare `&`, `<` or a stray tag, for the repair and feedparser
-    paths."""
-    body = document[0].encode()
+    paths. Titles are not checked for markup: a breaker inside an HTML title can rightly
+    turn its escaped markup into text."""
+    body = document.encode()
     cut = body.find(b">", position % len(body)) + 1
-    # A '<' landing inside an HTML title is text ("&lt;" after repair), not a tag.
-    check(body[:cut] + breaker + body[cut:], html_titles=document[1] and breaker != b"<")
+    check(body[:cut] + breaker + body[cut:])
 
 
 # ---------------------------------------------------------------------------------------

@@ -21,8 +21,14 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-# A document that starts with "<?" or "<" in UTF-16 without a BOM (XML 1.0 appendix F).
-_BOMLESS_UTF16 = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
+# A document that starts with "<" in UTF-32 or "<?" in UTF-16, without a BOM
+# (XML 1.0 appendix F).
+_BOMLESS_WIDE = (
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 # Labels whose every byte decodes to something, so they can never be proven wrong by a
@@ -50,7 +56,7 @@ def decode_document(body: bytes, content_type: str | None = None) -> DecodedDocu
     for bom, name in _BOMS:
         if body.startswith(bom):
             return _transcode(body[len(bom) :], name, None)
-    for prefix, name in _BOMLESS_UTF16:
+    for prefix, name in _BOMLESS_WIDE:
         if body.startswith(prefix):
             return _transcode(body, name, None)
     declared = _http_charset(content_type) or _declared_charset(body)

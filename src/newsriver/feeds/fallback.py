@@ -42,16 +42,19 @@ _FORMATS: dict[str, FeedFormat] = {
 
 def read_with_feedparser(utf8: bytes, url: str) -> FeedDraft:
     """Fill a draft using feedparser; raise FeedParseError if it finds no feed either."""
-    result = feedparser.parse(
-        io.BytesIO(utf8),
-        response_headers={
-            "content-location": url,
-            "content-type": "application/xml; charset=utf-8",
-        },
-        # We sanitise and resolve URLs ourselves, once, for every format.
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        result = feedparser.parse(
+            io.BytesIO(utf8),
+            response_headers={
+                "content-location": url,
+                "content-type": "application/xml; charset=utf-8",
+            },
+            # We sanitise and resolve URLs ourselves, once, for every format.
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as error:  # feedparser's loose parser has its own crash bugs
+        raise FeedParseError(url, f"not a feed, even read leniently ({error!r})") from error
     feed: dict[str, Any] = result.get("feed", {})
     entries: list[dict[str, Any]] = result.get("entries", [])
     version = result.get("version") or ""
@@ -111,11 +114,12 @@ def _text(detail: dict[str, Any] | None) -> Text | None:
 
 def _date(holder: dict[str, Any], key: str) -> datetime | None:
     """Prefer our own date reading of the raw string; feedparser's tuple as a fallback."""
-    raw = holder.get(key)
+    # dict.get: FeedParserDict.get("updated") falls back to "published" with a warning.
+    raw = dict.get(holder, key)
     parsed = parse_date(raw) if isinstance(raw, str) else None
     if parsed is not None:
         return parsed
-    struct: time.struct_time | None = holder.get(key + "_parsed")
+    struct: time.struct_time | None = dict.get(holder, key + "_parsed")
     if struct is None:
         return None
     return datetime.fromtimestamp(calendar.timegm(struct), UTC)

@@ -27,8 +27,10 @@ from newsriver.feeds.jsonfeed import read_json_feed
 from newsriver.feeds.rss import read_rss
 from newsriver.models import ParsedFeed
 
-_RSS_ROOTS = frozenset({"rss", "channel", "{%s}RDF" % el.RDF, "{%s}channel" % el.RSS10})
-_ATOM_ROOTS = frozenset({"feed", "{%s}feed" % el.ATOM10, "{%s}feed" % el.ATOM03})
+# Document elements by local name: old RSS and Atom drafts used many namespaces
+# (Userland's, purl.org/echo, purl.org/pie…) for the same vocabulary.
+_RSS_ROOTS = frozenset({"rss", "channel", "RDF"})
+_ATOM_ROOTS = frozenset({"feed"})
 _HTML_STARTS = (b"<!doctype html", b"<html")
 # Each missing end tag costs one more strict parse; past this, feedparser is cheaper.
 _MAX_ELEMENT_CLOSINGS = 8
@@ -92,12 +94,11 @@ def _parse_damaged(utf8: bytes, url: str, error: str, notes: list[str]) -> FeedD
 
 
 def _read_document(root: etree._Element, url: str) -> FeedDraft:
-    tag = root.tag
-    if tag in _RSS_ROOTS:
+    name = el.local_name(root.tag) if isinstance(root.tag, str) else ""
+    if name in _RSS_ROOTS:
         return read_rss(root, url)
-    if tag in _ATOM_ROOTS:
+    if name in _ATOM_ROOTS:
         return read_atom(root, url)
-    name = el.local_name(tag) if isinstance(tag, str) else ""
     if name.lower() == "html":
         raise FeedParseError(url, "an HTML page, not a feed")
     raise FeedParseError(url, f"not a feed: the document element is <{name}>")

@@ -14,6 +14,7 @@ RSS's own element names are matched case-insensitively, because generators that 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from lxml import etree
@@ -22,7 +23,6 @@ from newsriver.feeds import elements as el
 from newsriver.feeds.atom import text_construct
 from newsriver.feeds.dates import parse_date
 from newsriver.feeds.draft import EntryDraft, FeedDraft, Text, TextKind, offer
-from newsriver.feeds.sanitize import looks_like_html
 from newsriver.models import FeedFormat
 
 # The RSS 0.90 namespace, as specified and as Netscape's own sample spelled it.
@@ -138,14 +138,14 @@ def _read_item(item: etree._Element, feed_base: str | None) -> EntryDraft:
 
 
 def _title_text(element: etree._Element) -> Text:
-    """RSS titles are meant as plain text, but often carry HTML ("AT&amp;amp;T", "<b>").
+    """RSS titles are plain text (RSS Best Practices Profile), often escaped twice.
 
-    Text with recognisable HTML (a common tag or a character reference) is read as HTML,
-    so that the title shows the text a browser would; anything else stays literal
-    ("1 < 2", "AT&T").
+    A character reference left after XML decoding ("AT&amp;T" from "AT&amp;amp;T") is
+    decoded once more; markup-looking text ("<b>", "1 < 2") is kept as the literal text
+    the document escaped, exactly as feedparser and gofeed keep it.
     """
     value = el.text(element)
-    return Text(value, "html" if looks_like_html(value) else "text")
+    return Text(html.unescape(value) if "&" in value else value, "text")
 
 
 def _markup(element: etree._Element) -> Text:

@@ -19,6 +19,8 @@ from lxml import etree
 
 # XML 1.0 §2.2: these C0 controls may not appear in a document, even escaped.
 _C0_CONTROLS = bytes(c for c in range(32) if c not in (9, 10, 13))
+# What may stand before a DOCTYPE (XML 1.0 §2.8): the declaration, comments, PIs.
+_PROLOG_PARTS = re.compile(rb"<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _DOCTYPE = re.compile(rb"<!DOCTYPE(?:[^\[>]*\[.*?\]\s*>|[^>]*>)", re.IGNORECASE | re.DOTALL)
 # An `&` that does not start a well-formed reference. Named references are checked
 # separately because XML defines only five of them.
@@ -29,6 +31,18 @@ _XML_PREDEFINED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 # character, `/`, `!` or `?`.
 _STRAY_LESS_THAN = re.compile(rb"<(?![A-Za-z_:/!?\x80-\xff])")
 _CDATA_OR_COMMENT = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.DOTALL)
+_COMMON_PREFIXES = {
+    b"atom": b"http://www.w3.org/2005/Atom",
+    b"dc": b"http://purl.org/dc/elements/1.1/",
+    b"content": b"http://purl.org/rss/1.0/modules/content/",
+    b"media": b"http://search.yahoo.com/mrss/",
+    b"itunes": b"http://www.itunes.com/dtds/podcast-1.0.dtd",
+    b"slash": b"http://purl.org/rss/1.0/modules/slash/",
+    b"wfw": b"http://wellformedweb.org/CommentAPI/",
+    b"sy": b"http://purl.org/rss/1.0/modules/syndication/",
+}
+# The name of the document element's start tag (after the prolog).
+_ROOT_START = re.compile(rb"<(?![?!])[^\s/>]+")
 # A repair applied to text outside CDATA; it records what it changed in the set.
 _Fixer = Callable[[bytes, set[str]], bytes]
 
@@ -68,7 +82,11 @@ def strip_doctype(utf8: bytes) -> bytes:
     head = utf8[:4096]
     if b"<!DOCTYPE" not in head and b"<!doctype" not in head.lower():
         return utf8
-    return _DOCTYPE.sub(b"", utf8, count=1)
+    match = _DOCTYPE.search(utf8)
+    if match is None or _PROLOG_PARTS.sub(b"", utf8[: match.start()]).strip():
+        # Not in the prolog (inside a comment, CDATA or text): not a declaration.
+        return utf8
+    return utf8[: match.start()] + utf8[match.end() :]
 
 
 _TAG_MISMATCH = re.compile(r"Opening and ending tag mismatch: ([^\s]+) line (\d+) and")
@@ -133,11 +151,32 @@ def repair(utf8: bytes) -> tuple[bytes, list[str]]:
     if len(without_doctype) != len(utf8):
         utf8 = without_doctype
         fixes.append("DOCTYPE removed")
+    utf8 = _declare_common_prefixes(utf8, fixes)
     if b"&" in utf8:
         utf8 = _outside_cdata(utf8, _fix_references, fixes)
     if b"<" in utf8:
         utf8 = _outside_cdata(utf8, _fix_stray_less_than, fixes)
     return utf8, fixes
+
+
+def _declare_common_prefixes(utf8: bytes, fixes: list[str]) -> bytes:
+    """Declare the namespace prefixes feeds commonly use without declaring them.
+
+    Publishers copy `<atom:link>` or `<dc:creator>` from templates and forget the
+    `xmlns:` attribute; XML namespaces then make the document unreadable.
+    """
+    missing = [
+        b' xmlns:%s="%s"' % (prefix, uri)
+        for prefix, uri in _COMMON_PREFIXES.items()
+        if b"<" + prefix + b":" in utf8 and b"xmlns:" + prefix + b"=" not in utf8
+    ]
+    if not missing:
+        return utf8
+    root = _ROOT_START.search(utf8)
+    if root is None:
+        return utf8
+    fixes.append("undeclared namespace prefixes declared")
+    return utf8[: root.end()] + b"".join(missing) + utf8[root.end() :]
 
 
 def _outside_cdata(utf8: bytes, fix: _Fixer, fixes: list[str]) -> bytes:
