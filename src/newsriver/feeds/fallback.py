@@ -61,7 +61,8 @@ def read_with_feedparser(utf8: bytes, url: str) -> FeedDraft:
     if not entries and not feed.get("title") and version not in _FORMATS:
         raise FeedParseError(url, "not a feed, even read leniently")
     draft = FeedDraft(url=url, format=_FORMATS.get(version, "rss20"))
-    draft.title = _text(feed.get("title_detail"))
+    literal_titles = draft.format.startswith("rss")
+    draft.title = _title(feed.get("title_detail"), literal=literal_titles)
     draft.link = feed.get("link")
     draft.description = _text(feed.get("subtitle_detail"))
     draft.language = feed.get("language")
@@ -75,14 +76,14 @@ def read_with_feedparser(utf8: bytes, url: str) -> FeedDraft:
             draft.hubs.append(href)
         elif rel == "self" and href:
             draft.self_link = draft.self_link or href
-    draft.entries = [_entry(entry) for entry in entries]
+    draft.entries = [_entry(entry, literal_titles=literal_titles) for entry in entries]
     return draft
 
 
-def _entry(raw: dict[str, Any]) -> EntryDraft:
+def _entry(raw: dict[str, Any], *, literal_titles: bool) -> EntryDraft:
     entry = EntryDraft()
     entry.id = raw.get("id") or None
-    entry.title = _text(raw.get("title_detail"))
+    entry.title = _title(raw.get("title_detail"), literal=literal_titles)
     entry.link = raw.get("link")
     entry.summary = _text(raw.get("summary_detail"))
     contents = raw.get("content") or []
@@ -103,6 +104,12 @@ def _entry(raw: dict[str, Any]) -> EntryDraft:
         entry.thumbnail = thumbnails[0]["url"]
     entry.comments = raw.get("comments")
     return entry
+
+
+def _title(detail: dict[str, Any] | None, *, literal: bool) -> Text | None:
+    """RSS titles are literal text on the strict path too (see `rss._title_text`)."""
+    text = _text(detail)
+    return Text(text.value, "text") if text is not None and literal else text
 
 
 def _text(detail: dict[str, Any] | None) -> Text | None:
