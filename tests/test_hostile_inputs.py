@@ -217,9 +217,9 @@ def atom(doctype: str, title: str, *, tail: str = "") -> bytes:
     ).encode()
 
 
-# Appended inside the channel/feed, this breaks the document beyond textual repair, so
-# that the lenient path (feedparser) reads it too.
-BREAK_BEYOND_REPAIR: Final = "<x></y>"
+def lenient(body: bytes) -> bytes:
+    """The document with junk after its end, beyond textual repair: read by feedparser."""
+    return body + b"<x></y>"
 
 
 # ---------------------------------------------------------------------------------------
@@ -272,12 +272,12 @@ def _external_documents(secret: Secret, port: int) -> Iterator[Any]:
     for kind, doctype in [("file", file_entity), ("http", http_entity), ("parameter", parameter)]:
         yield pytest.param(rss(doctype, "&xxe;"), "T &xxe;", id=f"rss-{kind}-entity")
         yield pytest.param(atom(doctype, "&xxe;"), "T &xxe;", id=f"atom-{kind}-entity")
-        broken = rss(doctype, "&xxe;", tail=BREAK_BEYOND_REPAIR)
+        broken = lenient(rss(doctype, "&xxe;"))
         yield pytest.param(broken, "T &xxe;", id=f"rss-{kind}-entity-lenient")
     # A DOCTYPE past the first 4 KB, after a long comment.
     late = rss(f"<!--{'x' * 5000}-->\n{file_entity}", "&xxe;")
     yield pytest.param(late, "T &xxe;", id="rss-file-entity-late-doctype")
-    late_broken = rss(f"<!--{'x' * 5000}-->\n{file_entity}", "&xxe;", tail=BREAK_BEYOND_REPAIR)
+    late_broken = lenient(rss(f"<!--{'x' * 5000}-->\n{file_entity}", "&xxe;"))
     yield pytest.param(late_broken, "T &xxe;", id="rss-file-entity-late-doctype-lenient")
     for kind, doctype in [
         ("system", f'<!DOCTYPE rss SYSTEM "{http}/x.dtd">'),
@@ -285,7 +285,7 @@ def _external_documents(secret: Secret, port: int) -> Iterator[Any]:
         ("file", f'<!DOCTYPE rss SYSTEM "{file_url}">'),
     ]:
         yield pytest.param(rss(doctype, "ok"), "T ok", id=f"external-dtd-{kind}")
-        broken = rss(doctype, "ok", tail=BREAK_BEYOND_REPAIR)
+        broken = lenient(rss(doctype, "ok"))
         yield pytest.param(broken, "T ok", id=f"external-dtd-{kind}-lenient")
     xinclude = (
         '<item xmlns:xi="http://www.w3.org/2001/XInclude"><guid>g2</guid>'
@@ -293,7 +293,7 @@ def _external_documents(secret: Secret, port: int) -> Iterator[Any]:
         f'<description><xi:include href="{http}/include" parse="text"/>y</description></item>'
     )
     yield pytest.param(rss("", "ok", tail=xinclude), "T ok", id="xinclude")
-    broken = rss("", "ok", tail=xinclude + BREAK_BEYOND_REPAIR)
+    broken = lenient(rss("", "ok", tail=xinclude))
     yield pytest.param(broken, "T ok", id="xinclude-lenient")
 
 
@@ -647,8 +647,10 @@ def test_json_feed_with_wrong_types_everywhere() -> None:
     # Numbers are taken for strings, here for a relative URL.
     assert (first.link, first.id, first.id_source) == ("http://example.com/3.5",) * 2 + ("link",)
     assert first.categories == ("ok",)
-    assert [e.url for e in first.enclosures] == ["http://e.com/a.mp3"]
-    assert first.enclosures[0].length is None
+    assert [(e.url, e.length) for e in first.enclosures] == [
+        ("http://example.com/5", None),
+        ("http://e.com/a.mp3", None),
+    ]
     assert first.published is None
     assert first.content is None
     assert second.content == "<p>kept text</p>"
@@ -813,6 +815,7 @@ def _malicious_json(url: str) -> str:
         {
             "version": "https://jsonfeed.org/version/1.1",
             "title": "t",
+            "description": _XSS,
             "home_page_url": raw_url,
             "feed_url": raw_url,
             "icon": raw_url,
@@ -854,7 +857,7 @@ def _url_fields(feed: ParsedFeed) -> list[str | None]:
 
 @pytest.mark.parametrize("url", _BAD_URLS)
 @pytest.mark.parametrize(
-    ("make", "lenient"),
+    ("make", "read_leniently"),
     [
         pytest.param(_malicious_rss, False, id="rss"),
         pytest.param(_malicious_rss, True, id="rss-lenient"),
@@ -863,16 +866,14 @@ def _url_fields(feed: ParsedFeed) -> list[str | None]:
         pytest.param(_malicious_json, False, id="json"),
     ],
 )
-def test_malicious_content_is_sanitised(make: Any, lenient: bool, url: str) -> None:
+def test_malicious_content_is_sanitised(make: Any, read_leniently: bool, url: str) -> None:
     document: str = make(url)
-    if lenient:
-        closing = document.rindex("</")
-        document = document[:closing] + BREAK_BEYOND_REPAIR + document[closing:]
-    feed = parse(document.encode())
-    if lenient:
+    feed = parse(lenient(document.encode()) if read_leniently else document.encode())
+    if read_leniently:
         assert feed.recovered is not None
-    # Every URL the document gave was hostile, so every URL field is empty.
-    assert [u for u in _url_fields(feed) if u is not None] == []
+    # Every URL the document gave was hostile, so every URL field is empty, or holds a
+    # harmless relative URL: feedparser leaves "java&#x09;script:" undecoded, a path.
+    assert [u for u in _url_fields(feed) if u and not u.startswith("http://example.com/")] == []
     entry = feed.entries[0]
     for markup in (feed.description, entry.summary, entry.content):
         assert markup is not None

@@ -727,3 +727,43 @@ def test_feedparser_exceptions_do_not_escape(body: bytes) -> None:
     FeedParseError like any other bytes feedparser cannot read."""
     with pytest.raises(FeedParseError):
         parse_feed(body, FEED_URL)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: entry ids differ between strict and lenient path")
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<rss version="2.0"><channel><item><guid>g1</guid></item></channel></rss>',
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1234</id></entry></feed>',
+    ],
+    ids=["rss-guid", "atom-id"],
+)
+def test_bug_entry_ids_change_on_the_lenient_path(body: bytes) -> None:
+    """feedparser, given the document URL as content-location, resolves ids against it:
+    "g1" becomes "http://example.com/g1". A feed that is broken (or truncated) for one
+    fetch would then duplicate every entry, since entries are deduplicated by id."""
+    strict = parse_feed(body, FEED_URL)
+    broken = parse_feed(body + b"<x></y>", FEED_URL)
+    assert broken.recovered is not None
+    assert [e.id for e in broken.entries] == [e.id for e in strict.entries]
+
+
+@pytest.mark.xfail(strict=True, reason="bug: lenient path loses feed-level metadata")
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<rss version="2.0"><channel><title>T</title><item><guid>g</guid></item>'
+        b"<x></y></channel></rss>",
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+        b"<entry><id>e</id></entry><x></y></feed>",
+    ],
+    ids=["rss", "atom"],
+)
+def test_bug_lenient_path_loses_the_feed_title(body: bytes) -> None:
+    """`_parse_damaged` hands feedparser the document as `close_unclosed_element` left it
+    after failing: with `</feed>` inserted right after `<feed ...>`, so the title falls
+    outside the feed. feedparser alone reads the original document's title."""
+    feed = parse_feed(body, FEED_URL)
+    assert feed.recovered is not None
+    assert feed.title == "T"
+    assert len(feed.entries) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 # Schemes a reader may follow from a link or load from an enclosure. Anything else
@@ -25,6 +27,9 @@ def resolve_url(url: str | None, base: str | None) -> str | None:
     if not url:
         return None
     if base:
+        quick = _quick_join(url, base)
+        if quick is not None:
+            return quick
         try:
             url = urljoin(base.strip(), url)
         except ValueError:
@@ -42,3 +47,43 @@ def _scheme(url: str) -> str | None:
     except ValueError:
         return "invalid"
     return scheme.lower() or None
+
+
+# A bare path with nothing RFC 3986 §5.2.4 would rewrite: no dot segments, no backslash
+# (which browsers and urljoin treat specially), no scheme-like colon, no query or
+# fragment (urljoin drops an empty one; those rare URLs take the slow path).
+_PLAIN_PATH = re.compile(r"[^:/?#\\]*(?:/[^/?#\\]*)*")
+
+
+def _quick_join(url: str, base: str) -> str | None:
+    """Join the two common relative forms without urllib: "/path" and "path".
+
+    Returns None whenever the shortcut might differ from full RFC 3986 resolution, so
+    the caller falls back to `urljoin`. Gives the same answer as `urljoin` otherwise.
+    """
+    if url[0] == "." or "/." in url or "//" in url or not _PLAIN_PATH.fullmatch(url):
+        return None
+    parts = _split_base(base)
+    if parts is None:
+        return None
+    origin, directory = parts
+    return origin + url if url[0] == "/" else directory + url
+
+
+@lru_cache(maxsize=256)
+def _split_base(base: str) -> tuple[str, str] | None:
+    """The origin ("https://host") and directory ("https://host/a/") of an http(s) base."""
+    base = base.strip()
+    if not base.startswith(_ABSOLUTE_WEB) or "\\" in base:
+        return None
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    if not parts.netloc:
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}"
+    directory = parts.path[: parts.path.rfind("/") + 1] or "/"
+    if "/." in directory:
+        return None
+    return origin, origin + directory
