@@ -172,11 +172,20 @@ def _identity(
     return f"sha256:{digest[:40]}", "hash"
 
 
+# C0/C1 controls and lone surrogates; isprintable() is the cheap pre-check (it is also
+# False for some harmless characters, which this leaves alone).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _plain(text: Text | None) -> str | None:
     if text is None:
         return None
     value = _demoronize(text.value)
     plain = html_to_text(value) if text.kind == "html" else " ".join(value.split())
+    if not plain.isprintable():
+        # Titles and names are one line of text: controls (from &#27; and the like) and
+        # lone surrogates (from JSON "\ud800") have no business there.
+        plain = _UNPRINTABLE.sub("", plain)
     return plain or None
 
 

@@ -129,7 +129,10 @@ def _date(holder: dict[str, Any], key: str) -> datetime | None:
     struct: time.struct_time | None = dict.get(holder, key + "_parsed")
     if struct is None:
         return None
-    return datetime.fromtimestamp(calendar.timegm(struct), UTC)
+    try:
+        return datetime.fromtimestamp(calendar.timegm(struct), UTC)
+    except (OverflowError, ValueError, OSError):
+        return None  # a year outside what datetime holds: an unreadable date
 
 
 def _people(holder: dict[str, Any]) -> list[Person]:
