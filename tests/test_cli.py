@@ -122,14 +122,15 @@ def test_a_file_that_is_not_a_feed_still_gets_its_line(shared_corpus: Path, tmp_
 
 def test_missing_files_and_urls_are_error_lines(tmp_path: Path) -> None:
     missing = tmp_path / "missing.xml"
-    code, lines, stderr = run_parse(missing, "https://example.com/feed.xml")
+    # Loopback is refused by the private-address guard (no NEWSRIVER_ALLOW_PRIVATE_NETWORKS).
+    code, lines, stderr = run_parse(missing, "http://127.0.0.1:9/feed.xml")
 
     assert code == 1
     assert lines == [
         {"url": str(missing), "error": "cannot read the file: No such file or directory"},
-        {"url": "https://example.com/feed.xml", "error": lines[1]["error"]},
+        {"url": "http://127.0.0.1:9/feed.xml", "error": lines[1]["error"]},
     ]
-    assert "not supported yet" in lines[1]["error"]
+    assert "private" in lines[1]["error"]
     assert len(stderr.splitlines()) == 2
     assert "Traceback" not in stderr
 

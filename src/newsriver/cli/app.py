@@ -9,12 +9,20 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
+from newsriver.cli.aggregator import (
+    db_app,
+    export_command,
+    import_command,
+    refresh_command,
+    stats_command,
+    user_app,
+    worker_command,
+)
 from newsriver.cli.feed_json import dumps_line
-from newsriver.cli.parse import parse_argument
+from newsriver.cli.parse import is_url, parse_argument
+from newsriver.service.refresh import fetcher_config
 from newsriver.settings import Settings, SettingsError, load_settings
-from newsriver.web.app import create_app
 
 app = typer.Typer(
     name="newsriver",
@@ -24,6 +32,15 @@ app = typer.Typer(
     # Rich tracebacks with locals could print the secret key; bugs get plain ones.
     pretty_exceptions_enable=False,
 )
+
+
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.command("import")(import_command)
+app.command("export")(export_command)
+app.command("refresh")(refresh_command)
+app.command("stats")(stats_command)
+app.command("worker")(worker_command)
 
 
 def main() -> None:
@@ -39,13 +56,18 @@ def serve(
         bool,
         typer.Option(
             "--no-scheduler",
-            help="Do not run the background scheduler (there is none yet; accepted so"
-            " deployments can already say it).",
+            help="Do not run the background scheduler (it does not run inside serve yet;"
+            " use `newsriver worker` beside it).",
         ),
     ] = False,
 ) -> None:
     """Serve the web application (for now: a status page and /healthz)."""
     settings = _settings()
+    # Imported here: the web stack costs every other command half a second at start-up.
+    import uvicorn
+
+    from newsriver.web.app import create_app
+
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
@@ -53,19 +75,19 @@ def serve(
 def parse(
     sources: Annotated[
         list[str],
-        typer.Argument(
-            metavar="FILE_OR_URL", help="Feed files, in order (URLs are not supported yet)."
-        ),
+        typer.Argument(metavar="FILE_OR_URL", help="Feed files or http(s) URLs, in order."),
     ],
 ) -> None:
     """Print each feed as one line of normalised JSON, in the order given.
 
-    A file that cannot be read or parsed gets a line with an "error" key, and exit code 1.
+    A file that cannot be read, a URL that cannot be fetched, or a document that cannot be
+    parsed gets a line with an "error" key, and exit code 1.
     """
+    config = fetcher_config(_settings()) if any(map(is_url, sources)) else None
     stdout = typer.get_binary_stream("stdout")
     failed = False
     for source in sources:
-        outcome = parse_argument(source)
+        outcome = parse_argument(source, config)
         # JSON Lines is UTF-8 whatever the locale says; flush so pipes see each feed.
         stdout.write(dumps_line(outcome.line).encode("utf-8") + b"\n")
         stdout.flush()

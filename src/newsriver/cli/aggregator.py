@@ -1,0 +1,243 @@
+"""The aggregator's commands: `db`, `user`, `import`, `export`, `refresh`, `stats`, `worker`.
+
+Each opens the database from the settings, calls one service, and prints. Expected
+failures (a missing user, an unreadable OPML, an unreachable database) end as one line
+on stderr with exit code 1 (2 for bad configuration), never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from newsriver.errors import NewsriverError
+from newsriver.service import accounts, opml
+from newsriver.service.refresh import index_new_entries, run_worker, select_feeds
+from newsriver.service.refresh import refresh as refresh_feeds
+from newsriver.service.stats import instance_stats
+from newsriver.settings import Settings, SettingsError, load_settings
+from newsriver.store.database import Database, open_database
+from newsriver.store.records import FeedForUpdate
+from newsriver.update.pipeline import FeedOutcome
+from newsriver.web.auth.passwords import PasswordPolicyError, hash_password
+
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+
+UserOption = Annotated[str, typer.Option("--user", help="The user's name.")]
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as e:
+        typer.echo(f"newsriver: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def database_session(*, upgrade: bool = True) -> Iterator[Database]:
+    """The database of the current settings; NewsriverErrors become one line and exit 1."""
+    with expected_errors():
+        database = open_database(settings().effective_database_url, upgrade=upgrade)
+        try:
+            yield database
+        finally:
+            database.close()
+
+
+@contextmanager
+def expected_errors() -> Iterator[None]:
+    try:
+        yield
+    except (NewsriverError, ValueError, OSError) as e:
+        typer.echo(f"newsriver: {e}", err=True)
+        raise typer.Exit(1) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or bring its schema up to date (also done at every start)."""
+    with database_session():
+        typer.echo("database schema is up to date")
+
+
+def _read_password(password_stdin: bool, what: str) -> str:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(f"{what}", hide_input=True, confirmation_prompt=True)
+    try:
+        return hash_password(password)
+    except PasswordPolicyError as e:
+        typer.echo(f"newsriver: {e}", err=True)
+        raise typer.Exit(1) from None
+
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+]
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The new user's name.")],
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create a user (the login password is asked for, or read from stdin)."""
+    password_hash = _read_password(password_stdin, "Password")
+    with database_session() as database, expected_errors():
+        user = accounts.add_user(database, name, password_hash=password_hash, is_admin=admin)
+    typer.echo(f"user {user.name!r} created{' (administrator)' if user.is_admin else ''}")
+
+
+@user_app.command("api-password")
+def user_api_password(
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set the password that Google Reader and Fever API clients log in with."""
+    password_hash = _read_password(password_stdin, "API password")
+    with database_session() as database, expected_errors():
+        accounts.set_api_password(database, name, api_password_hash=password_hash)
+    typer.echo(f"API password of {name!r} set; API sessions opened before are revoked")
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE.opml", help="An OPML file.")],
+    user: UserOption,
+) -> None:
+    """Subscribe a user to the feeds of an OPML file (the next refresh fetches them)."""
+    with expected_errors():
+        data = file.read_bytes()
+    with database_session() as database, expected_errors(), _progress("importing") as advance:
+        summary = opml.import_opml(
+            database, user, data, progress=lambda done, total: advance(done, total)
+        )
+    for problem in summary.problems:
+        typer.echo(f"newsriver import: {problem}", err=True)
+    typer.echo(
+        f"{summary.feeds} feeds in the file: {summary.added} added,"
+        f" {summary.already_subscribed} already subscribed"
+    )
+
+
+def export_command(user: UserOption) -> None:
+    """Print a user's subscriptions as OPML."""
+    with database_session() as database, expected_errors():
+        data = opml.export_opml(database, user)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+
+
+def refresh_command(
+    user: Annotated[str | None, typer.Option("--user", help="Only this user's feeds.")] = None,
+    feed: Annotated[
+        str | None, typer.Option("--feed", metavar="URL", help="Only this feed.")
+    ] = None,
+    all_feeds: Annotated[bool, typer.Option("--all", help="All feeds, not only due ones.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Fetch due feeds (or all of them) now and store what is new."""
+    current = settings()
+    with database_session() as database, expected_errors():
+        feeds = select_feeds(database, user_name=user, feed_url=feed, all_feeds=all_feeds)
+        with _progress("refreshing", enabled=not as_json) as advance:
+            done = 0
+
+            def on_feed(_feed: FeedForUpdate, _outcome: FeedOutcome, _new: int) -> None:
+                nonlocal done
+                done += 1
+                advance(done, len(feeds))
+
+            summary = asyncio.run(refresh_feeds(database, current, feeds, progress=on_feed))
+        # Search indexing follows the refresh (see store/search.py) and is timed apart.
+        started = time.perf_counter()
+        indexed = index_new_entries(database)
+        index_seconds = round(time.perf_counter() - started, 3)
+    figures = {
+        "feeds": summary.feeds,
+        "ok": summary.ok,
+        "not_modified": summary.not_modified,
+        "failed": summary.failed,
+        "new_entries": summary.new_entries,
+        "seconds": summary.seconds,
+        "indexed": indexed,
+        "index_seconds": index_seconds,
+    }
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    for url, reason in sorted(summary.errors.items()):
+        typer.echo(f"newsriver refresh: {url}: {reason}", err=True)
+    typer.echo(
+        f"{summary.feeds} feeds: {summary.ok} ok, {summary.not_modified} not modified,"
+        f" {summary.failed} failed; {summary.new_entries} new entries in {summary.seconds:.1f} s"
+        f" (then {indexed} indexed for search in {index_seconds:.1f} s)"
+    )
+
+
+def stats_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Users, feeds, entries, unread and starred entries per user, database size."""
+    with database_session() as database, expected_errors():
+        stats, size = instance_stats(database)
+    if as_json:
+        figures = {
+            "users": stats.users,
+            "feeds": stats.feeds,
+            "entries": stats.entries,
+            "unread": stats.unread,
+            "starred": stats.starred,
+            "database_bytes": size,
+        }
+        typer.echo(json.dumps(figures))
+        return
+    typer.echo(f"users: {stats.users}\nfeeds: {stats.feeds}\nentries: {stats.entries}")
+    for name in stats.unread:
+        typer.echo(f"  {name}: {stats.unread[name]} unread, {stats.starred[name]} starred")
+    typer.echo(f"database: {size / 1e6:.1f} MB")
+
+
+def worker_command() -> None:
+    """Fetch feeds as they fall due, forever (the scheduler of `serve`, alone)."""
+    current = settings()
+    with database_session() as database, expected_errors():
+        try:
+            asyncio.run(run_worker(database, current))
+        except KeyboardInterrupt:
+            typer.echo("worker stopped", err=True)
+
+
+@contextmanager
+def _progress(what: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr when it is a terminal; `advance(done, total)` updates it."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _done, _total: None
+        return
+    with Progress(
+        TextColumn(what),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(what, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance

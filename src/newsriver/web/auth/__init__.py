@@ -1,0 +1,1 @@
+"""Authentication: password hashing now; sessions, CSRF and API credentials with the web UI."""

@@ -1,0 +1,1 @@
+"""Tests for the update decisions and the scheduler."""
