@@ -15,7 +15,7 @@ from newsriver.web.app import create_app
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+    with TestClient(create_app(Settings(data_dir=tmp_path), scheduler=False)) as client:
         yield client
 
 
@@ -36,6 +36,7 @@ def test_home_page_is_honest_about_what_exists(client: TestClient) -> None:
     assert __version__ in page
     assert "not built yet" in page
     assert "newsriver parse" in page
+    assert "newsriver import" in page
 
 
 def test_settings_are_kept_for_the_handlers(tmp_path: Path) -> None:

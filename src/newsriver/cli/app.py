@@ -56,8 +56,7 @@ def serve(
         bool,
         typer.Option(
             "--no-scheduler",
-            help="Do not run the background scheduler (it does not run inside serve yet;"
-            " use `newsriver worker` beside it).",
+            help="Do not fetch feeds in this process (run `newsriver worker` elsewhere).",
         ),
     ] = False,
 ) -> None:
@@ -68,7 +67,7 @@ def serve(
 
     from newsriver.web.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port)
+    uvicorn.run(create_app(settings, scheduler=not no_scheduler), host=host, port=port)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import TypeVar
@@ -101,10 +102,13 @@ async def refresh(
             pool.shutdown(cancel_futures=True)
 
 
-async def run_worker(database: Database, settings: Settings) -> None:
-    """`newsriver worker`: the scheduler alone, parsing in worker processes."""
+async def run_worker(
+    database: Database, settings: Settings, *, stop: asyncio.Event | None = None
+) -> None:
+    """The scheduler (`newsriver worker`, and inside `serve`), parsing in worker
+    processes, until `stop` is set."""
     pool = LazyProcessPool()
     try:
-        await worker.run_worker(database, fetcher_config(settings), parse_executor=pool)
+        await worker.run_worker(database, fetcher_config(settings), parse_executor=pool, stop=stop)
     finally:
         pool.shutdown(cancel_futures=True)

@@ -9,10 +9,11 @@ INSERT … SELECT for every subscriber's unread state, one batch for the search 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Boolean, Connection, bindparam, case, func, insert, or_, select, update
+from sqlalchemy.sql.elements import BindParameter
 
 from newsriver.models import ParsedEntry
 from newsriver.store import schema
@@ -178,41 +179,50 @@ def apply_update(connection: Connection, feed_update: FeedUpdate) -> list[int]:
     return new_ids
 
 
+def _json_list(items: list[object]) -> str:
+    return json.dumps(items, ensure_ascii=False) if items else "[]"
+
+
 def _entry_values(write: EntryWrite) -> dict[str, object]:
+    """The columns an entry's publisher controls, for an UPDATE of an edited entry."""
+    return dict(zip(_ENTRY_COLUMNS, _entry_row(write, _same), strict=False))
+
+
+def _entry_row(
+    write: EntryWrite, moment: Callable[[datetime | None], object]
+) -> tuple[object, ...]:
+    """An entry as a row of `_ENTRY_COLUMNS` (without the last two), times via `moment`."""
     entry: ParsedEntry = write.entry
-    return {
-        "key": entry.id,
-        "content_hash": write.content_hash,
-        "title": entry.title,
-        "link": entry.link,
-        "author": entry.author,
-        "authors": json.dumps(
-            [{"name": p.name, "email": p.email, "uri": p.uri} for p in entry.authors],
-            ensure_ascii=False,
-        ),
-        "summary": entry.summary,
-        "content": entry.content,
-        "categories": json.dumps(list(entry.categories), ensure_ascii=False),
-        "enclosures": json.dumps(
-            [{"url": x.url, "type": x.type, "length": x.length} for x in entry.enclosures],
-            ensure_ascii=False,
-        ),
-        "thumbnail": entry.thumbnail,
-        "comments_url": entry.comments,
-        "published": entry.published,
-        "updated": entry.updated,
-        "sort_at": write.sort_at,
-    }
+    return (
+        entry.id,
+        write.content_hash,
+        entry.title,
+        entry.link,
+        entry.author,
+        _json_list([{"name": p.name, "email": p.email, "uri": p.uri} for p in entry.authors]),
+        entry.summary,
+        entry.content,
+        _json_list(list(entry.categories)),
+        _json_list([{"url": x.url, "type": x.type, "length": x.length} for x in entry.enclosures]),
+        entry.thumbnail,
+        entry.comments,
+        moment(entry.published),
+        moment(entry.updated),
+        moment(write.sort_at),
+    )
+
+
+def _same(moment: datetime | None) -> datetime | None:
+    return moment
 
 
 # The hot INSERT, written for the driver directly: Core's per-row parameter processing
-# cost more than SQLite's own work on a cold refresh. Column order = `_INSERT_COLUMNS`.
+# cost more than SQLite's own work on a cold refresh.
 _ENTRY_COLUMNS = (
     "key", "content_hash", "title", "link", "author", "authors", "summary", "content",
     "categories", "enclosures", "thumbnail", "comments_url", "published", "updated", "sort_at",
     "feed_id", "first_seen_at",
 )  # fmt: skip
-_DATETIME_COLUMNS = frozenset({"published", "updated", "sort_at", "first_seen_at"})
 
 
 def _insert_sql(dialect: str) -> str:
@@ -237,15 +247,9 @@ def _insert_entries(
     if not writes:
         return []
     sqlite = connection.dialect.name == "sqlite"
-    rows = []
-    for write in writes:
-        values = _entry_values(write)
-        values["feed_id"] = feed_id
-        values["first_seen_at"] = now
-        if sqlite:
-            for name in _DATETIME_COLUMNS:
-                values[name] = _sqlite_datetime(values[name])  # type: ignore[arg-type]
-        rows.append(tuple(values[name] for name in _ENTRY_COLUMNS))
+    moment = _sqlite_datetime if sqlite else _same
+    tail = (feed_id, moment(now))
+    rows = [_entry_row(write, moment) + tail for write in writes]
     # Ids come back through a SELECT rather than INSERT … RETURNING: a plain executemany
     # is several times faster, and the feed's rows with an id above its previous
     # maximum are exactly these (ids only grow, and one feed has one writer at a time).
@@ -293,46 +297,104 @@ def _update_entries(connection: Connection, writes: Sequence[EntryWrite], now: d
     reindex_entries(connection, [(write.entry_id or 0, write) for write in writes])
 
 
+def _bound(name: str, column: str) -> BindParameter[object]:
+    return bindparam(name, type_=_f.c[column].type)
+
+
+# Built once: the same statement for every fetch outcome, with CASE/COALESCE choosing
+# between the new value and the stored one (a 304 keeps the metadata, an error keeps the
+# validators), so that no statement is compiled per feed.
+_RECORD_FETCH = (
+    update(_f)
+    .where(_f.c.id == bindparam("b_feed_id"))
+    .values(
+        last_fetched_at=_bound("b_at", "last_fetched_at"),
+        last_status=_bound("b_status", "last_status"),
+        last_error=_bound("b_error", "last_error"),
+        error_count=_bound("b_errors", "error_count"),
+        next_check_at=_bound("b_next_at", "next_check_at"),
+        next_check_reason=_bound("b_reason", "next_check_reason"),
+        leased_until=None,
+        redirect_url=_bound("b_redirect_url", "redirect_url"),
+        redirect_count=_bound("b_redirect_count", "redirect_count"),
+        last_new_entry_at=case(
+            (bindparam("b_had_new", type_=Boolean()), _bound("b_at2", "last_new_entry_at")),
+            else_=_f.c.last_new_entry_at,
+        ),
+        posting_interval_s=func.coalesce(
+            _bound("b_interval", "posting_interval_s"), _f.c.posting_interval_s
+        ),
+        etag=case(
+            (bindparam("b_validators", type_=Boolean()), _bound("b_etag", "etag")),
+            else_=_f.c.etag,
+        ),
+        last_modified=case(
+            (bindparam("b_validators2", type_=Boolean()), _bound("b_lm", "last_modified")),
+            else_=_f.c.last_modified,
+        ),
+        disabled_reason=func.coalesce(_bound("b_disable", "disabled_reason"), _f.c.disabled_reason),
+    )
+)
+_METADATA_COLUMNS = (
+    "title", "site_url", "description", "language", "icon_url", "logo_url", "hub_url",
+    "self_url", "ttl_minutes", "skip_hours", "skip_days",
+)  # fmt: skip
+_RECORD_METADATA = (
+    update(_f)
+    .where(_f.c.id == bindparam("b_feed_id"))
+    .values({name: _bound(f"b_{name}", name) for name in _METADATA_COLUMNS})
+)
+
+
 def _update_feed(connection: Connection, feed_update: FeedUpdate, *, had_new: bool) -> None:
     fetch = feed_update.fetch
-    values: dict[str, object] = {
-        "last_fetched_at": fetch.at,
-        "last_status": fetch.status,
-        "last_error": fetch.error,
-        "error_count": feed_update.error_count,
-        "next_check_at": feed_update.next_check.at,
-        "next_check_reason": feed_update.next_check.reason,
-        "leased_until": None,
-        "redirect_url": feed_update.redirect_url,
-        "redirect_count": feed_update.redirect_count,
-    }
-    if had_new:
-        values["last_new_entry_at"] = fetch.at
-    if feed_update.posting_interval_s is not None:
-        values["posting_interval_s"] = feed_update.posting_interval_s
-    if feed_update.validators_changed:
-        values["etag"] = feed_update.etag
-        values["last_modified"] = feed_update.last_modified
-    if feed_update.disable_reason is not None:
-        values["disabled_reason"] = feed_update.disable_reason
+    connection.execute(
+        _RECORD_FETCH,
+        {
+            "b_feed_id": feed_update.feed_id,
+            "b_at": fetch.at,
+            "b_at2": fetch.at,
+            "b_status": fetch.status,
+            "b_error": fetch.error,
+            "b_errors": feed_update.error_count,
+            "b_next_at": feed_update.next_check.at,
+            "b_reason": feed_update.next_check.reason,
+            "b_redirect_url": feed_update.redirect_url,
+            "b_redirect_count": feed_update.redirect_count,
+            "b_had_new": had_new,
+            "b_interval": feed_update.posting_interval_s,
+            "b_validators": feed_update.validators_changed,
+            "b_validators2": feed_update.validators_changed,
+            "b_etag": feed_update.etag,
+            "b_lm": feed_update.last_modified,
+            "b_disable": feed_update.disable_reason,
+        },
+    )
     metadata = feed_update.metadata
     if metadata is not None:
-        values.update(
-            title=metadata.title,
-            site_url=metadata.site_url,
-            description=metadata.description,
-            language=metadata.language,
-            icon_url=metadata.icon_url,
-            logo_url=metadata.logo_url,
-            hub_url=metadata.hub_url,
-            self_url=metadata.self_url,
-            ttl_minutes=metadata.ttl_minutes,
-            skip_hours=",".join(str(h) for h in sorted(metadata.skip_hours)),
-            skip_days=",".join(sorted(metadata.skip_days)),
+        values = {
+            "title": metadata.title,
+            "site_url": metadata.site_url,
+            "description": metadata.description,
+            "language": metadata.language,
+            "icon_url": metadata.icon_url,
+            "logo_url": metadata.logo_url,
+            "hub_url": metadata.hub_url,
+            "self_url": metadata.self_url,
+            "ttl_minutes": metadata.ttl_minutes,
+            "skip_hours": ",".join(str(h) for h in sorted(metadata.skip_hours)),
+            "skip_days": ",".join(sorted(metadata.skip_days)),
+        }
+        connection.execute(
+            _RECORD_METADATA,
+            {"b_feed_id": feed_update.feed_id, **{f"b_{k}": v for k, v in values.items()}},
         )
     if feed_update.move_to_url is not None and not _url_taken(connection, feed_update.move_to_url):
-        values.update(url=feed_update.move_to_url, redirect_url=None, redirect_count=0)
-    connection.execute(update(_f).where(_f.c.id == feed_update.feed_id).values(values))
+        connection.execute(
+            update(_f)
+            .where(_f.c.id == feed_update.feed_id)
+            .values(url=feed_update.move_to_url, redirect_url=None, redirect_count=0)
+        )
 
 
 def _url_taken(connection: Connection, url: str) -> bool:
