@@ -228,6 +228,15 @@ entries = Table(
     sqlite_autoincrement=True,
 )
 
+# Entries whose text must be (re)indexed for search: filled in the transaction that
+# stores or edits them, emptied by `search.index_pending`. A queue rather than a "highest
+# indexed id" mark, so that an entry committed after one with a higher id is not missed.
+search_queue = Table(
+    "search_queue",
+    metadata,
+    Column("entry_id", Id, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+)
+
 # Keys of purged entries, so a feed that still lists them does not bring them back unread.
 entry_tombstones = Table(
     "entry_tombstones",

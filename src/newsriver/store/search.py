@@ -4,23 +4,30 @@ SQLite: an FTS5 table `entry_search(title, body)` whose rowid is the entry id (r
 with their entry through a trigger). PostgreSQL: a table `entry_search(entry_id,
 document)` with a weighted tsvector under a GIN index. Both are created by migration
 0001. Queries against the index come with the query language (`newsriver.query`); for
-now `search_clause` matches plain words and quoted phrases. New entries are indexed in
-batches after they are stored (`index_pending`).
+now `search_clause` matches plain words and quoted phrases. New and edited entries are
+queued when stored and indexed in batches afterwards (`index_pending`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from html import unescape
 
-from sqlalchemy import ColumnElement, Connection, column, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    column,
+    delete,
+    insert,
+    select,
+    table,
+    text,
+)
 
 from newsriver.store import schema
-from newsriver.store.records import EntryWrite
 
-# The highest entry id whose text is in the index (instance_settings key).
-_WATERMARK = "search.indexed_through"
 # Index this much text per entry at most: the start of an article is what people search.
 MAX_TEXT_CHARS = 20_000
 # Linear on any input (no nested quantifiers). A `>` inside an attribute value leaks a
@@ -45,81 +52,61 @@ def text_of(html: str | None) -> str:
     return " ".join(unescape(_TAG.sub(" ", html[: MAX_TEXT_CHARS * 4])).split())[:MAX_TEXT_CHARS]
 
 
-def _add(connection: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
-    if not rows:
-        return
-    if connection.dialect.name == "sqlite":
-        connection.execute(
-            _SQLITE_INSERT, [{"id": i, "title": title, "body": body} for i, title, body in rows]
-        )
-    else:
-        ids, titles, bodies = zip(*rows, strict=True)
-        connection.execute(
-            _POSTGRES_INSERT, {"ids": list(ids), "titles": list(titles), "bodies": list(bodies)}
-        )
-
-
-def _watermark(connection: Connection) -> int:
-    value = connection.scalar(
-        select(schema.instance_settings.c.value).where(schema.instance_settings.c.key == _WATERMARK)
-    )
-    return int(value) if value is not None else 0
-
-
 def index_pending(connection: Connection, *, limit: int = 2000) -> int:
-    """Index up to `limit` entries not yet in the search index; returns how many.
+    """(Re)index up to `limit` queued entries; returns how many. Call inside
+    `Database.write()`, in a loop until it returns 0 (`newsriver refresh`, the worker).
 
-    New entries are indexed after they are stored, in batches, rather than inside the
-    refresh's transactions: tokenising is the costliest part of storing an entry (about
-    as much as parsing it), and a search that lags a refresh by seconds costs nobody
-    anything. Callers loop until it returns 0 (`newsriver refresh`, the worker). Call
-    inside `Database.write()`.
+    Entries are queued (`schema.search_queue`) in the transaction that stores or edits
+    them and indexed afterwards, in batches, rather than inside the refresh: tokenising
+    costs about as much as parsing, and a search that lags a refresh by seconds costs
+    nobody anything.
     """
-    e = schema.entries
-    start = _watermark(connection)
+    e, queue = schema.entries, schema.search_queue
     rows = connection.execute(
         select(e.c.id, e.c.title, e.c.content, e.c.summary)
-        .where(e.c.id > start)
-        .order_by(e.c.id)
+        .join(queue, queue.c.entry_id == e.c.id)
+        .order_by(queue.c.entry_id)
         .limit(limit)
     ).all()
     if not rows:
         return 0
-    _add(
-        connection, [(row.id, row.title or "", text_of(row.content or row.summary)) for row in rows]
+    ids = [row.id for row in rows]
+    sqlite = connection.dialect.name == "sqlite"
+    # An edited entry is indexed already: its old text goes first.
+    key = "rowid" if sqlite else "entry_id"
+    connection.execute(
+        # `key` is one of two constant column names, never input.
+        text(f"DELETE FROM entry_search WHERE {key} IN :ids").bindparams(  # noqa: S608
+            bindparam("ids", expanding=True)
+        ),
+        {"ids": ids},
     )
-    _set_watermark(connection, rows[-1].id, insert=start == 0)
+    items = [(row.id, row.title or "", text_of(row.content or row.summary)) for row in rows]
+    if sqlite:
+        connection.execute(
+            _SQLITE_INSERT, [{"id": i, "title": title, "body": body} for i, title, body in items]
+        )
+    else:
+        _, titles, bodies = zip(*items, strict=True)
+        connection.execute(
+            _POSTGRES_INSERT, {"ids": ids, "titles": list(titles), "bodies": list(bodies)}
+        )
+    connection.execute(delete(queue).where(queue.c.entry_id.in_(ids)))
     return len(rows)
 
 
-def _set_watermark(connection: Connection, entry_id: int, *, insert: bool) -> None:
-    table = schema.instance_settings
-    if insert and connection.scalar(select(table.c.key).where(table.c.key == _WATERMARK)) is None:
-        connection.execute(table.insert().values(key=_WATERMARK, value=str(entry_id)))
-    else:
-        connection.execute(
-            table.update().where(table.c.key == _WATERMARK).values(value=str(entry_id))
-        )
-
-
-def reindex_entries(connection: Connection, writes: Iterable[tuple[int, EntryWrite]]) -> None:
-    """Replace the indexed text of entries a publisher edited (those already indexed;
-    the others get their new text when `index_pending` reaches them)."""
-    watermark = _watermark(connection)
-    rows = [
-        (entry_id, write.entry.title or "", text_of(write.entry.content or write.entry.summary))
-        for entry_id, write in writes
-        if entry_id <= watermark
-    ]
-    if not rows:
-        return
-    key = "rowid" if connection.dialect.name == "sqlite" else "entry_id"
+def queue_for_indexing(connection: Connection, entry_ids: Sequence[int]) -> None:
+    """Queue entries whose text changed; those already queued stay queued once."""
+    queue = schema.search_queue
     connection.execute(
-        # `key` is one of two constant column names, never input.
-        text(f"DELETE FROM entry_search WHERE {key} = :id"),  # noqa: S608
-        [{"id": row[0]} for row in rows],
+        insert(queue).from_select(
+            ["entry_id"],
+            select(schema.entries.c.id).where(
+                schema.entries.c.id.in_(entry_ids),
+                schema.entries.c.id.not_in(select(queue.c.entry_id)),
+            ),
+        )
     )
-    _add(connection, rows)
 
 
 _TERM = re.compile(r'"([^"]*)"|(\S+)')

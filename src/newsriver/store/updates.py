@@ -12,13 +12,24 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Boolean, Connection, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.sql.elements import BindParameter
 
 from newsriver.models import ParsedEntry
 from newsriver.store import schema
 from newsriver.store.records import EntryWrite, FeedForUpdate, FeedUpdate, KnownEntry
-from newsriver.store.search import reindex_entries
+from newsriver.store.search import queue_for_indexing
 
 _f = schema.feeds
 
@@ -253,11 +264,18 @@ def _insert_entries(
     # Ids come back through a SELECT rather than INSERT … RETURNING: a plain executemany
     # is several times faster, and the feed's rows with an id above its previous
     # maximum are exactly these (ids only grow, and one feed has one writer at a time).
+    if not sqlite:
+        # Held to commit: entries become visible in id order, which clients that sync
+        # with "entries after id N" (Fever, Google Reader, the search queue's readers)
+        # rely on. Two PostgreSQL workers would otherwise commit ids out of order.
+        connection.execute(_ENTRY_ORDER_LOCK)
     before = connection.scalar(_MAX_ENTRY_ID, {"feed_id": feed_id})
     connection.exec_driver_sql(_insert_sql(connection.dialect.name), rows)
     ids = list(connection.scalars(_ENTRY_IDS_ABOVE, {"feed_id": feed_id, "above": before}))
     assert len(ids) == len(writes), "entry ids of one feed must be its rows above the old maximum"
-    connection.execute(_UNREAD_FOR_SUBSCRIBERS, {"feed_id": feed_id, "first": ids[0]})
+    parameters = {"feed_id": feed_id, "first": ids[0]}
+    connection.execute(_UNREAD_FOR_SUBSCRIBERS, parameters)
+    connection.execute(_QUEUE_FOR_INDEXING, parameters)
     return ids
 
 
@@ -278,6 +296,12 @@ _UNREAD_FOR_SUBSCRIBERS = insert(_st).from_select(
     .join(_s, _s.c.feed_id == _e.c.feed_id)
     .where(_e.c.feed_id == bindparam("feed_id"), _e.c.id >= bindparam("first")),
 )
+_QUEUE_FOR_INDEXING = insert(schema.search_queue).from_select(
+    ["entry_id"],
+    select(_e.c.id).where(_e.c.feed_id == bindparam("feed_id"), _e.c.id >= bindparam("first")),
+)
+# Any constant: "entries" in ASCII, read as a number.
+_ENTRY_ORDER_LOCK = text("SELECT pg_advisory_xact_lock(28550419062547827)")
 _LOG_FETCH = insert(schema.fetch_log)
 
 
@@ -294,7 +318,7 @@ def _update_entries(connection: Connection, writes: Sequence[EntryWrite], now: d
         rows.append({**values, "b_id": write.entry_id, "changed_at": now})
     # executemany: the SET clause comes from the keys of the rows.
     connection.execute(update(e).where(e.c.id == bindparam("b_id")), rows)
-    reindex_entries(connection, [(write.entry_id or 0, write) for write in writes])
+    queue_for_indexing(connection, [write.entry_id for write in writes if write.entry_id])
 
 
 def _bound(name: str, column: str) -> BindParameter[object]:

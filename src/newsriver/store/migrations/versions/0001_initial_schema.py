@@ -137,6 +137,17 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     op.create_table(
+        "search_queue",
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["entries.id"],
+            name=op.f("fk_search_queue_entry_id_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("entry_id", name=op.f("pk_search_queue")),
+    )
+    op.create_table(
         "entry_tombstones",
         sa.Column("feed_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("key", sa.Text(), nullable=False),
@@ -388,6 +399,7 @@ def downgrade() -> None:
 
     op.drop_table("fetch_log")
     op.drop_table("entry_tombstones")
+    op.drop_table("search_queue")
     op.drop_table("entries")
     op.drop_table("categories")
     op.drop_table("api_keys")
