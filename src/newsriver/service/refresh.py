@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from newsriver.clock import utcnow
@@ -63,8 +64,8 @@ def index_new_entries(database: Database) -> int:
 
 
 class LazyProcessPool(Executor):
-    """The parse pool, started on the first document: a refresh where every feed
-    answers 304 never pays for starting worker processes."""
+    """The parse pool, started on the first document (a refresh where every feed
+    answers 304 never pays for starting worker processes) and restarted if it breaks."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
@@ -72,7 +73,14 @@ class LazyProcessPool(Executor):
     def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
         if self._pool is None:
             self._pool = parse_pool()
-        return self._pool.submit(fn, *args, **kwargs)
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool:
+            # A worker died (the kernel's OOM killer, a crash in C code): the feeds in
+            # flight have failed; start fresh processes for the rest.
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = parse_pool()
+            return self._pool.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._pool is not None:

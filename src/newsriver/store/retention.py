@@ -8,14 +8,17 @@ that the next fetch, which may still list it, does not bring it back as unread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, literal, select
 
 from newsriver.store import schema
 
 _e, _s = schema.entries, schema.subscriptions
+T = TypeVar("T", int, timedelta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +45,31 @@ def purge(connection: Connection, policy: RetentionPolicy, *, now: datetime) -> 
     Call inside `Database.write()`.
     """
     doomed: set[int] = set()
+    f = schema.feeds
+    # Per feed: how many subscribers, how many of them set each limit, and the largest
+    # limit set. A feed nobody reads any more gets the global policy.
     feed_settings = connection.execute(
         select(
-            _s.c.feed_id,
-            # NULL (use the global default) must win over any number: count NULLs first.
-            func.count().label("subscribers"),
-            func.count(_s.c.keep_max_age_days).label("with_age"),
-            func.max(_s.c.keep_max_age_days).label("max_age_days"),
-            func.count(_s.c.keep_max_count).label("with_count"),
-            func.max(_s.c.keep_max_count).label("max_count"),
-        ).group_by(_s.c.feed_id)
+            f.c.id,
+            func.count(_s.c.id),
+            func.count(_s.c.keep_max_age_days),
+            func.max(_s.c.keep_max_age_days),
+            func.count(_s.c.keep_max_count),
+            func.max(_s.c.keep_max_count),
+        )
+        .select_from(f.outerjoin(_s, _s.c.feed_id == f.c.id))
+        .group_by(f.c.id)
     ).all()
     for feed_id, subscribers, with_age, max_age_days, with_count, max_count in feed_settings:
-        age = policy.max_age if with_age < subscribers else timedelta(days=max_age_days)
-        count = policy.max_count if with_count < subscribers else max_count
+        # The most generous wins; a subscriber without a setting wants the global one.
+        ages: list[timedelta | None] = [timedelta(days=max_age_days)] if with_age else []
+        counts: list[int | None] = [max_count] if with_count else []
+        if with_age < subscribers or not subscribers:
+            ages.append(policy.max_age)
+        if with_count < subscribers or not subscribers:
+            counts.append(policy.max_count)
+        age = _most_generous(ages)
+        count = _most_generous(counts)
         candidates = select(_e.c.id).where(_e.c.feed_id == feed_id, ~_protected(_e.c.id))
         if age is not None:
             doomed.update(connection.scalars(candidates.where(_e.c.sort_at < now - age)))
@@ -82,6 +96,13 @@ def purge(connection: Connection, policy: RetentionPolicy, *, now: datetime) -> 
         connection.execute(delete(_e).where(_e.c.id.in_(chunk)))
     _trim_fetch_log(connection, keep=100)
     return len(ids)
+
+
+def _most_generous(limits: Sequence[T | None]) -> T | None:
+    """The largest limit; None (no limit) when any of them is None."""
+    if any(limit is None for limit in limits):
+        return None
+    return max(limit for limit in limits if limit is not None)
 
 
 def _trim_fetch_log(connection: Connection, *, keep: int) -> None:

@@ -58,4 +58,4 @@ def unread_counts(connection: Connection, user_id: int) -> dict[int, int]:
         .where(st.c.user_id == user_id, ~st.c.read)
         .group_by(st.c.feed_id)
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}

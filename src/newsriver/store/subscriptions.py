@@ -119,8 +119,18 @@ def unsubscribe(connection: Connection, user_id: int, feed_id: int) -> None:
     ).rowcount
     if not removed:
         raise NotFoundError(f"no subscription to feed {feed_id}")
-    st = schema.entry_states
+    st, el, lb = schema.entry_states, schema.entry_labels, schema.labels
     connection.execute(delete(st).where(st.c.user_id == user_id, st.c.feed_id == feed_id))
+    # The user's labels on the feed's entries are their state too (and would keep the
+    # entries from ever being purged).
+    connection.execute(
+        delete(el).where(
+            el.c.label_id.in_(select(lb.c.id).where(lb.c.user_id == user_id)),
+            el.c.entry_id.in_(
+                select(schema.entries.c.id).where(schema.entries.c.feed_id == feed_id)
+            ),
+        )
+    )
 
 
 def list_subscriptions(connection: Connection, user_id: int) -> list[Subscription]:
@@ -152,4 +162,4 @@ def subscriber_count(connection: Connection, feed_ids: Sequence[int]) -> dict[in
     rows = connection.execute(
         select(_s.c.feed_id, func.count()).where(_s.c.feed_id.in_(feed_ids)).group_by(_s.c.feed_id)
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}

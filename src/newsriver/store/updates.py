@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Connection,
     bindparam,
     case,
@@ -108,6 +109,26 @@ def feeds_for_update(
     return [_feed_for_update(row) for row in rows]
 
 
+def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Feeds a worker may take: enabled, read by someone, not leased by another worker."""
+    return (
+        _f.c.disabled_reason.is_(None),
+        _HAS_SUBSCRIBERS,
+        or_(_f.c.leased_until.is_(None), _f.c.leased_until < now),
+    )
+
+
+def next_claimable_at(connection: Connection, *, now: datetime) -> datetime | None:
+    """When the next feed `claim_due_feeds` could return falls due (None: no such feed).
+
+    Feeds leased by another worker are left out: they come back only if that worker
+    dies, which the caller's polling interval covers."""
+    soonest: datetime | None = connection.scalar(
+        select(func.min(_f.c.next_check_at)).where(*_claimable(now))
+    )
+    return soonest
+
+
 def claim_due_feeds(
     connection: Connection, *, now: datetime, limit: int, lease: timedelta
 ) -> list[FeedForUpdate]:
@@ -120,12 +141,7 @@ def claim_due_feeds(
     """
     query = (
         select(_f.c.id)
-        .where(
-            _f.c.disabled_reason.is_(None),
-            _HAS_SUBSCRIBERS,
-            _f.c.next_check_at <= now,
-            or_(_f.c.leased_until.is_(None), _f.c.leased_until < now),
-        )
+        .where(_f.c.next_check_at <= now, *_claimable(now))
         .order_by(_f.c.next_check_at)
         .limit(limit)
     )

@@ -16,6 +16,7 @@ between the network, the processes and the database, and counts.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import random
@@ -34,12 +35,15 @@ from newsriver.store.records import FeedForUpdate, FeedUpdate, KnownEntry
 from newsriver.store.updates import known_entries
 from newsriver.update.outcomes import (
     update_from_document,
+    update_from_error,
     update_from_fetch_error,
     update_from_not_modified,
 )
 from newsriver.update.writer import UpdateWriter
 
 FeedOutcome = Literal["ok", "not_modified", "failed"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -94,24 +98,30 @@ async def refresh_feeds(
     writer = UpdateWriter(database)
     loop = asyncio.get_running_loop()
 
+    def count(feed: FeedForUpdate, outcome: FeedOutcome, new: int, error: str | None) -> None:
+        summary.feeds += 1
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        summary.new_entries += new
+        if error is not None:
+            summary.errors[feed.url] = error
+        if progress is not None:
+            progress(feed, outcome, new)
+
     async def refresh_one(fetcher: Fetcher, feed: FeedForUpdate) -> None:
         update = await _update_for(
             fetcher, database, feed, now(), jitter.random(), parse_executor, loop
         )
-        await writer.write(update)
-        outcome: FeedOutcome
-        if update.fetch.outcome == "ok":
-            outcome = "ok"
-        elif update.fetch.outcome == "not_modified":
-            outcome = "not_modified"
+        try:
+            await writer.write(update)
+        except Exception as e:
+            # The writer logged it; this feed fails, the others go on.
+            count(feed, "failed", 0, f"could not be stored: {e}")
+            return
+        if update.fetch.outcome == "error":
+            count(feed, "failed", 0, update.fetch.error or "failed")
         else:
-            outcome = "failed"
-            summary.errors[feed.url] = update.fetch.error or "failed"
-        summary.feeds += 1
-        setattr(summary, outcome, getattr(summary, outcome) + 1)
-        summary.new_entries += len(update.new_entries)
-        if progress is not None:
-            progress(feed, outcome, len(update.new_entries))
+            outcome: FeedOutcome = "ok" if update.fetch.outcome == "ok" else "not_modified"
+            count(feed, outcome, len(update.new_entries), None)
 
     async def lane(fetcher: Fetcher) -> None:
         for feed in pending:
@@ -146,7 +156,20 @@ async def _update_for(
         return update_from_not_modified(feed, result, now=now, jitter=jitter)
     known = await asyncio.to_thread(_known_entries, database, feed.id)
     work = partial(update_from_document, feed, result, known, now=now, jitter=jitter)
-    return await loop.run_in_executor(parse_executor, work)
+    try:
+        return await loop.run_in_executor(parse_executor, work)
+    except Exception as e:
+        # A parser bug or a worker process that died: this feed fails with the reason,
+        # its stored entries untouched, and the refresh goes on.
+        log.exception("parsing failed", extra={"feed_id": feed.id, "feed_url": feed.url})
+        return update_from_error(
+            feed,
+            f"internal error while parsing (please report it): {e!r}",
+            status=result.status,
+            duration_ms=result.duration_ms,
+            now=now,
+            jitter=jitter,
+        )
 
 
 def _known_entries(database: Database, feed_id: int) -> Mapping[str, KnownEntry]:

@@ -14,15 +14,12 @@ import time
 from concurrent.futures import Executor
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from newsriver.clock import utcnow
 from newsriver.fetch import FetcherConfig
-from newsriver.store import schema
 from newsriver.store.database import Database
 from newsriver.store.retention import RetentionPolicy, purge
 from newsriver.store.search import index_pending
-from newsriver.store.updates import claim_due_feeds
+from newsriver.store.updates import claim_due_feeds, next_claimable_at
 from newsriver.update.pipeline import refresh_feeds
 
 log = logging.getLogger(__name__)
@@ -77,11 +74,7 @@ async def run_worker(
 
 async def _sleep_until_due(database: Database, poll: timedelta, stop: asyncio.Event) -> None:
     with database.read() as connection:
-        next_at = connection.scalar(
-            select(func.min(schema.feeds.c.next_check_at)).where(
-                schema.feeds.c.disabled_reason.is_(None)
-            )
-        )
+        next_at = next_claimable_at(connection, now=utcnow())
     wait = poll.total_seconds()
     if next_at is not None:
         wait = min(wait, max(0.5, (next_at - utcnow()).total_seconds()))
