@@ -153,7 +153,9 @@ def _configure_sqlite(engine: Engine) -> None:
             "synchronous = NORMAL",
             "foreign_keys = ON",
             "busy_timeout = 30000",
-            "cache_size = -65536",
+            # 16 MiB per connection: the OS page cache holds the rest, and a refresh has
+            # several reader connections (one per thread) besides the writer.
+            "cache_size = -16384",
             "temp_store = MEMORY",
         ):
             cursor.execute(f"PRAGMA {pragma}")
