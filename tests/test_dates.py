@@ -18,6 +18,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from newsriver.feeds import dates
 from newsriver.feeds.dates import parse_date
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -373,3 +374,43 @@ def test_rfc2822_round_trip(moment: datetime) -> None:
 def test_rfc3339_round_trip(moment: datetime) -> None:
     check(moment.isoformat(), moment.astimezone(UTC))
     check(moment.isoformat(sep=" ").lower(), moment.astimezone(UTC))
+
+
+# The common RFC 822 form has a shortcut; generated dates in that form, valid or not,
+# must read the same through it as through the general reader.
+COMMON_RFC822 = st.builds(
+    "{}{} {} {} {}:{}:{} {}".format,
+    st.sampled_from(["", "Mon, ", "Sun, ", "Xyz, ", "mon, "]),
+    st.sampled_from(["1", "01", "9", "29", "30", "31", "32", "0", "00"]),
+    st.sampled_from(["Jan", "Feb", "May", "Dec", "jan", "Foo"]),
+    st.sampled_from(["2024", "2000", "1999", "0000", "9999", "0001"]),
+    st.sampled_from(["00", "12", "23", "24", "99"]),
+    st.sampled_from(["00", "59", "60"]),
+    st.sampled_from(["00", "59", "60", "61"]),
+    st.sampled_from(["GMT", "UTC", "UT", "Z", "EST", "PDT", "+0000", "-0500", "+2400", "-2359"]),
+)
+
+
+def _general(text: str) -> datetime | str | None:
+    try:
+        return dates._parse_any(text)
+    except (ValueError, OverflowError):
+        return "refused"
+
+
+def _shortcut(text: str) -> datetime | str | None:
+    match = dates._RFC822_COMMON.fullmatch(text)
+    if match is None:
+        return "not taken"
+    try:
+        return dates._from_common_rfc822(match)
+    except (ValueError, OverflowError):
+        return "refused"
+
+
+@given(COMMON_RFC822)
+@example("Mon, 02 Jan 2006 15:04:05 GMT")
+@example("Tue, 31 Dec 2024 23:59:60 -0500")
+def test_the_common_rfc822_shortcut_reads_as_the_general_reader(text: str) -> None:
+    shortcut = _shortcut(text)
+    assert shortcut == "not taken" or shortcut == _general(text)

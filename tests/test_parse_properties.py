@@ -51,19 +51,10 @@ URL_ATTRIBUTES: Final = frozenset(
 
 # Invariants the parser breaks today, by the prefix of the problem `feed_problems`
 # reports, each with the strict xfail test below that reproduces it.
-KNOWN_PROBLEMS: Final[dict[str, str]] = {
-    "control character": "test_bug_control_characters_reach_names_and_categories",
-    "NUL character": "test_bug_nul_reaches_ids_and_links",
-    "not UTF-8 encodable": "test_bug_lone_surrogates_from_json_reach_ids_and_categories",
-    "relative URL": "test_bug_non_hierarchical_xml_base_leaves_urls_relative",
-}
+KNOWN_PROBLEMS: Final[dict[str, str]] = {}
 # Exceptions other than FeedParseError that parse_feed raises today, each recognised by a
 # predicate and reproduced by the strict xfail test it is filed under.
-KNOWN_CRASHES: Final[dict[str, Callable[[Exception], bool]]] = {
-    "test_bug_lenient_path_takes_feedparser_dicts_for_strings": lambda error: (
-        isinstance(error, AttributeError) and "'dict' object has no attribute" in str(error)
-    ),
-}
+KNOWN_CRASHES: Final[dict[str, Callable[[Exception], bool]]] = {}
 
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 _TAB_OR_NEWLINE = re.compile("[\t\n\r]")
@@ -648,8 +639,8 @@ def test_generated_feeds_broken_into_the_lenient_path_are_sound(
 
 
 # ---------------------------------------------------------------------------------------
-# Bugs found by the properties above, reduced to minimal inputs. Strict xfail: when one
-# starts passing, remove its marker and its KNOWN_PROBLEMS / KNOWN_CRASHES entry.
+# Bugs found by the properties above, reduced to minimal inputs. An open one is a strict
+# xfail with a KNOWN_PROBLEMS / KNOWN_CRASHES entry; when it starts passing, remove both.
 
 
 @pytest.mark.parametrize(
@@ -684,7 +675,6 @@ def test_a_lone_surrogate_in_a_json_title_is_replaced() -> None:
     assert parse_feed(body, FEED_URL).title == "a\ufffdb"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: control characters reach names and categories")
 @pytest.mark.parametrize(
     "body",
     [
@@ -705,14 +695,13 @@ def test_a_lone_surrogate_in_a_json_title_is_replaced() -> None:
         ),
     ],
 )
-def test_bug_control_characters_reach_names_and_categories(body: bytes) -> None:
-    """`draft._plain` now cleans titles; names (`_people`) and categories do not use it."""
+def test_names_and_categories_lose_control_characters(body: bytes) -> None:
+    """Like titles, whichever reader they came through."""
     entry = parse_feed(body, FEED_URL).entries[0]
     assert [p.name for p in entry.authors] == ["ab"]
     assert entry.categories == ("ab",)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: NUL reaches entry ids and links")
 @pytest.mark.parametrize(
     "body",
     [
@@ -721,16 +710,14 @@ def test_bug_control_characters_reach_names_and_categories(body: bytes) -> None:
     ],
     ids=["json", "lenient-path"],
 )
-def test_bug_nul_reaches_ids_and_links(body: bytes) -> None:
+def test_no_nul_reaches_ids_and_links(body: bytes) -> None:
     """PostgreSQL refuses NUL in text, so such an entry could not be stored at all."""
     feed = parse_feed(body, FEED_URL)
     assert [p for p in feed_problems(feed) if p.startswith("NUL")] == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: lone surrogates reach ids and categories")
-def test_bug_lone_surrogates_from_json_reach_ids_and_categories() -> None:
-    """Not encodable as UTF-8, so they cannot be stored or served; titles are cleaned
-    of them already (see above)."""
+def test_no_lone_surrogate_from_json_reaches_ids_and_categories() -> None:
+    """Not encodable as UTF-8, so they could not be stored or served."""
     body = (
         b'{"version": "https://jsonfeed.org/version/1.1",'
         b' "items": [{"id": "a\\ud800b", "tags": ["c\\udfffd"]}]}'
@@ -739,11 +726,10 @@ def test_bug_lone_surrogates_from_json_reach_ids_and_categories() -> None:
     assert [p for p in feed_problems(feed) if p.startswith("not UTF-8")] == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: xml:base with a non-hierarchical scheme")
 @pytest.mark.parametrize("base", ["urn:x", "mailto:a@example.com", "tel:1", "magnet:?x"])
-def test_bug_non_hierarchical_xml_base_leaves_urls_relative(base: str) -> None:
-    """A base that nothing can be resolved against should fall back to the document URL,
-    as an unsafe one (javascript:) already does, instead of leaving links relative."""
+def test_a_non_hierarchical_xml_base_gives_way_to_the_document_url(base: str) -> None:
+    """A base that nothing can be resolved against falls back to the document URL, as an
+    unsafe one (javascript:) does, instead of leaving links relative."""
     body = (
         f'<rss version="2.0" xml:base="{base}"><channel><link>home</link>'
         "<item><link>a</link><guid>g</guid></item></channel></rss>"
@@ -753,6 +739,42 @@ def test_bug_non_hierarchical_xml_base_leaves_urls_relative(base: str) -> None:
         "http://example.com/home",
         "http://example.com/a",
     )
+
+
+def test_a_relative_xml_base_under_a_non_hierarchical_one_resolves_against_the_document() -> None:
+    body = (
+        b'<rss version="2.0" xml:base="urn:x"><channel>'
+        b'<item xml:base="/sub/"><link>a</link><guid>g</guid></item></channel></rss>'
+    )
+    assert parse_feed(body, FEED_URL).entries[0].link == "http://example.com/sub/a"
+
+
+def test_markup_with_a_lone_surrogate_in_a_json_tag() -> None:
+    """The sanitiser (Rust) cannot take a lone surrogate; it is replaced before."""
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1",'
+        b' "items": [{"id": "1", "tags": ["<b>c\\udfffd</b>"]}]}'
+    )
+    assert parse_feed(body, FEED_URL).entries[0].categories == ("c\ufffdd",)
+
+
+def test_lenient_path_reads_references_to_no_character() -> None:
+    """feedparser raises on "&#xD800;" (not UTF-8 encodable) and "&#9999999;" (past
+    U+10FFFF), which would lose the whole feed; they become U+FFFD."""
+    body = (
+        b'<rss version="2.0"><channel><title>a&#xD800;b</title><item><guid>g&#9999999;</guid>'
+        b"<description>&lt;b&gt;x&lt;/b&gt;&#xDFFF;</description></item>"
+    )
+    feed = parse_feed(body, FEED_URL)
+    assert feed.recovered is not None
+    assert (feed.title, feed.entries[0].id) == ("a\ufffdb", "g\ufffd")
+    assert feed.entries[0].summary == "<b>x</b>\ufffd"
+
+
+def test_lenient_path_links_lose_nothing_to_nul() -> None:
+    """A browser percent-encodes a control character in a URL; so does the parser."""
+    body = b'<rss version="2.0"><channel><item><link>http://x.example/a&#0;b</link>'
+    assert parse_feed(body, FEED_URL).entries[0].link == "http://x.example/a%00b"
 
 
 @pytest.mark.parametrize(
@@ -802,9 +824,6 @@ def test_feedparser_exceptions_do_not_escape(body: bytes) -> None:
         parse_feed(body, FEED_URL)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: AttributeError: 'dict' object has no attribute 'strip'"
-)
 @pytest.mark.parametrize(
     "body",
     [
@@ -812,34 +831,56 @@ def test_feedparser_exceptions_do_not_escape(body: bytes) -> None:
         b'<logo xmlns:media="http://search.yahoo.com/mrss/"><entry<media:',
     ],
 )
-def test_bug_lenient_path_takes_feedparser_dicts_for_strings(body: bytes) -> None:
+def test_lenient_path_takes_only_strings_from_feedparser(body: bytes) -> None:
     """The undeclared `media:` prefix is declared on the document element by the repairs;
-    feedparser then reports that element's attributes, a dict, as the feed's `logo`, and
-    `fallback` passes it on to `resolve_url` as if it were a string."""
+    feedparser then reports that element's attributes, a dict, as the feed's `logo`,
+    which `fallback` once passed on to `resolve_url` as if it were a string."""
     with contextlib.suppress(FeedParseError):
         parse_feed(body, FEED_URL)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: entry ids differ between strict and lenient path")
 @pytest.mark.parametrize(
     "body",
     [
         b'<rss version="2.0"><channel><item><guid>g1</guid></item></channel></rss>',
         b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1234</id></entry></feed>',
+        b'<rss version="2.0"><channel><item><guid>a&amp;b&lt;c&#38;d&#233;&apos;&quot;</guid>'
+        b"</item></channel></rss>",
+        b'<rss version="2.0"><channel><item><title>t</title><guid>a&amp;amp;b</guid>'
+        b"</item></channel></rss>",
     ],
-    ids=["rss-guid", "atom-id"],
+    ids=["rss-guid", "atom-id", "escapes", "escapes-after-a-title"],
 )
-def test_bug_entry_ids_change_on_the_lenient_path(body: bytes) -> None:
-    """feedparser, given the document URL as content-location, resolves ids against it:
-    "g1" becomes "http://example.com/g1". A feed that is broken (or truncated) for one
-    fetch would then duplicate every entry, since entries are deduplicated by id."""
+def test_entry_ids_are_the_same_on_the_lenient_path(body: bytes) -> None:
+    """feedparser resolves ids against the base URL: "g1" would become
+    "http://example.com/g1". A feed that is broken (or truncated) for one fetch would
+    then duplicate every entry, since entries are deduplicated by id."""
     strict = parse_feed(body, FEED_URL)
     broken = parse_feed(body + b"<x></y>", FEED_URL)
     assert broken.recovered is not None
     assert [e.id for e in broken.entries] == [e.id for e in strict.entries]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: lenient path loses feed-level metadata")
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<rss version="2.0" xml:base="http://other.example/dir/"><channel><item>'
+        b"<guid>g1</guid></item><item><guid>http://x.example/2</guid></item></channel></rss>",
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://other.example/dir/">'
+        b'<entry><id>1234</id><link href="p"/></entry><entry><id>http://x.example/2</id>'
+        b"</entry></feed>",
+    ],
+    ids=["rss", "atom"],
+)
+def test_ids_and_links_are_the_same_on_the_lenient_path_under_xml_base(body: bytes) -> None:
+    """Ids stay literal under an xml:base too, and a guid or id is the link exactly when
+    the strict path says so (an RSS guid that is a web URL)."""
+    strict = parse_feed(body, FEED_URL)
+    broken = parse_feed(body + b"<x></y>", FEED_URL)
+    assert broken.recovered is not None
+    assert [(e.id, e.link) for e in broken.entries] == [(e.id, e.link) for e in strict.entries]
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -850,10 +891,10 @@ def test_bug_entry_ids_change_on_the_lenient_path(body: bytes) -> None:
     ],
     ids=["rss", "atom"],
 )
-def test_bug_lenient_path_loses_the_feed_title(body: bytes) -> None:
-    """`_parse_damaged` hands feedparser the document as `close_unclosed_element` left it
-    after failing: with `</feed>` inserted right after `<feed ...>`, so the title falls
-    outside the feed. feedparser alone reads the original document's title."""
+def test_lenient_path_keeps_the_feed_title(body: bytes) -> None:
+    """`close_unclosed_element` fails here after inserting `</feed>` right after
+    `<feed ...>`; feedparser must get the document without that, or the title falls
+    outside the feed."""
     feed = parse_feed(body, FEED_URL)
     assert feed.recovered is not None
     assert feed.title == "T"

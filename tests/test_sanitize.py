@@ -10,6 +10,7 @@ import html
 import re
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
+from newsriver.feeds import nesting, parse_feed, sanitize
 from newsriver.feeds.sanitize import (
     EMBED_HOSTS,
     EMBED_SANDBOX,
@@ -369,6 +371,150 @@ def test_output_does_not_depend_on_the_process() -> None:
         for _ in range(4)
     }
     assert len(runs) == 1
+
+
+# ---------------------------------------------------------------------------------------
+# Nesting: html5ever's tree builder is quadratic in depth, and recreates formatting
+# elements left open before every later text; feeds/nesting.py bounds both.
+
+
+def _depth(markup: str) -> int:
+    """The deepest nesting of elements in sanitised markup (which has all end tags)."""
+    depth = deepest = 0
+    for match in re.finditer(r"<(/?)(?!br|img|hr|wbr|source|track)[a-z]", markup):
+        depth += -1 if match.group(1) else 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+@pytest.mark.parametrize(
+    "unit", ["<div>", "<blockquote>", "<em><div>", "<ul><li>", '<div title="a>b">', "<b><i>"]
+)
+def test_deep_nesting_is_cut_at_the_maximum_depth(unit: str) -> None:
+    markup = unit * (500_000 // len(unit)) + "deep text"
+    start = time.process_time()
+    cleaned = sanitize_html(markup)
+    assert time.process_time() - start < 10  # minutes without the bound
+    assert "deep text" in cleaned
+    assert _depth(cleaned) <= nesting.MAX_DEPTH
+    # A quoted ">" does not end a tag: no 'b">' comes out as text.
+    assert 'b"&gt;' not in cleaned
+
+
+def test_deep_foreign_content_is_cut_too() -> None:
+    # In SVG, <link> is not a void element: each one nests.
+    markup = "<svg>" + "<link>" * 100_000
+    start = time.process_time()
+    assert sanitize_html(markup) == ""
+    assert time.process_time() - start < 10
+
+
+def test_distinct_formatting_elements_are_bounded() -> None:
+    markup = "".join(f'<b title="{n}">' for n in range(50_000)) + "bold"
+    cleaned = sanitize_html(markup)
+    assert cleaned.count("<b ") == nesting.MAX_FORMATTING
+    assert "bold" in cleaned
+
+
+def test_formatting_left_open_is_not_recreated_in_every_later_paragraph() -> None:
+    # The tree builder recreates the <b>s in every later paragraph: 19 MB from 20 KB.
+    markup = "<p>" + "".join(f"<b title={n}>" for n in range(1000)) + "</p>" + "<p>x</p>" * 1000
+    cleaned = sanitize_html(markup)
+    assert len(cleaned) < 2 * len(markup)
+    assert cleaned.count("<p>x</p>") == 1000
+
+
+def test_properly_nested_markup_is_left_to_nh3_unchanged() -> None:
+    article = (
+        '<h2>Title</h2><p>Some <a href="https://e.example/a?x=1&amp;y=2">link</a> and '
+        "<em><strong>text</strong></em> with <code>a &lt; b</code>.</p>\n"
+        '<ul><li>one</li><li>two <img src="/i.png" alt="a > b"></li></ul>'
+        "<table><tr><td>cell</td></tr></table><!-- note --><p>x<br>y</p>"
+    ) * 500
+    assert nesting.bounded(article) is article
+
+
+def test_sloppy_markup_within_the_bounds_is_unchanged() -> None:
+    # Unclosed paragraphs, list items and cells, as old feeds write them.
+    article = "<ul>" + "<li><p>item <b>bold</b>" * 2000 + "</ul><table>" + "<tr><td>c" * 2000
+    assert nesting.bounded(article) is article
+
+
+_TAG = re.compile(r"</?[a-zA-Z].*>", re.DOTALL)
+_END_TAGS = re.compile(r"(?:</[a-z]+>)*")
+
+
+# Pieces of nested, misnested and hostile markup, repeated past the bounds.
+_NESTING_PIECES = st.sampled_from(
+    [
+        *("<div>", "</div>", "<b>", "</b>", "<i>", "</i>", "<p>", "</p>", "<li>", "<ul>"),
+        *("</ul>", "<table>", "<td>", "</td>", "<svg>", "</svg>", "<form>", "</form>"),
+        *("<body>", "</body>", "<script>", "</script>", "<!--", "-->", '<a title="x>y">'),
+        *("</a>", "<b title=1>", "text", "<xmp>", "</xmp>", "<select>", "<font>", "<br>"),
+        *("<a x='1'>", "<plaintext>"),
+    ]
+)
+
+
+@given(st.lists(_NESTING_PIECES, min_size=1, max_size=40), st.integers(60, 400))
+def test_only_tags_are_dropped_or_added(pieces: list[str], repeat: int) -> None:
+    markup = "".join(pieces) * repeat
+    for start, end, replacement in nesting._edits(markup):
+        tag = markup[start:end]
+        assert _TAG.fullmatch(tag), tag
+        closing = replacement.removesuffix(tag)
+        assert _END_TAGS.fullmatch(closing), replacement
+    assert problems(sanitize_html(markup)) == []
+
+
+# ---------------------------------------------------------------------------------------
+# XHTML content reaches the sanitiser as HTML that reads back as the document wrote it.
+
+_XHTML_ENTRY = (
+    b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>1</id>'
+    b'<title>e</title><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+    b'<p>before</p><iframe src="https://www.youtube.com/embed/x"/>'
+    b'<p>after <a name="n"/>the anchor</p><div/><p>end<br/>line</p></div></content>'
+    b"</entry></feed>"
+)
+
+
+@pytest.mark.parametrize("prefixed", [False, True], ids=["default-namespace", "prefixed"])
+def test_empty_xhtml_elements_do_not_swallow_what_follows(prefixed: bool) -> None:
+    # "<iframe/>" is a start tag to an HTML parser, whose content runs to "</iframe>".
+    document = _XHTML_ENTRY
+    if prefixed:
+        document = re.sub(rb"<(/?)(div|p|iframe|a|br)([ />])", rb"<\1x:\2\3", document)
+        document = document.replace(
+            b'xmlns="http://www.w3.org/1999/xhtml"', b'xmlns:x="http://www.w3.org/1999/xhtml"'
+        )
+    entry = parse_feed(document, "https://e.example/feed").entries[0]
+    assert entry.content == (
+        f'<p>before</p><iframe src="https://www.youtube.com/embed/x" {EMBED_TAIL}'
+        f"<p>after <a {REL}></a>the anchor</p><div></div><p>end<br>line</p>"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Shortcuts give exactly what the general code gives.
+
+_EMBED_LIKE = st.builds(
+    "{}{}{}".format,
+    st.sampled_from(["https://", "http://", "//", "HTTPS://", " https://", "https:", "\x01//"]),
+    st.sampled_from([*sorted(EMBED_HOSTS), "WWW.YOUTUBE.COM", "evil.example", "a@youtube.com"]),
+    st.lists(
+        st.sampled_from(["/", "embed", "?", "#", "&", "=", "%20", " ", "\t", "\\", ":", "\x00"]),
+        max_size=8,
+    ).map("".join),
+)
+
+
+@given(_EMBED_LIKE, st.sampled_from([None, BASE, "http://e.example/", "ftp://e.example/"]))
+def test_the_plain_embed_shortcut_gives_what_parsing_the_url_gives(
+    value: str, base: str | None
+) -> None:
+    stripped = value.strip(sanitize._C0_AND_SPACE)
+    assert sanitize._embed_url(value, base) == sanitize._parsed_embed_url(stripped, base)
 
 
 # ---------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def read_atom(root: etree._Element, url: str) -> FeedDraft:
 
 
 def _child_base(element: etree._Element, parent_base: str | None) -> str | None:
-    return parent_base if el.XML_BASE not in element.attrib else el.base_of(element, parent_base)
+    return el.base_of(element, parent_base)
 
 
 def _read_entry(

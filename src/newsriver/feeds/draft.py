@@ -16,19 +16,30 @@ from datetime import datetime
 from typing import Literal, TypeVar
 
 from newsriver.feeds.sanitize import html_to_text, sanitize_html, text_to_html
-from newsriver.feeds.urls import resolve_url
+from newsriver.feeds.urls import resolve_url, usable_base
 from newsriver.models import Enclosure, FeedFormat, IdSource, ParsedEntry, ParsedFeed, Person
 
 TextKind = Literal["html", "text"]
 _T = TypeVar("_T", bound=Hashable)
 
-# C1 controls (U+0080-U+009F) never belong in feed text. When they appear, the publisher
-# meant the windows-1252 characters with those byte values (curly quotes, dashes, the
-# euro sign), which is also how HTML parsers read such character references. The five
-# bytes windows-1252 leaves undefined are dropped.
-_C1 = re.compile("[\x80-\x9f]")
-_C1_TO_WINDOWS_1252 = {
-    code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)
+# What no stored string may hold, whatever reader it came through: the C0 controls XML
+# 1.0 §2.2 forbids (all but tab, LF and CR; NUL above all, which PostgreSQL refuses),
+# which the strict path removes from the bytes but JSON escapes and feedparser's
+# character references produce; and lone surrogates (JSON "\ud800", "&#xD800;"), which
+# UTF-8 cannot encode and which become U+FFFD, as undecodable bytes do.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_STORABLE: dict[int, str | None] = {
+    **{code: None for code in range(0x20) if chr(code) not in "\t\n\r"},
+    **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
+}
+# In text, C1 controls (U+0080-U+009F) too: when they appear, the publisher meant the
+# windows-1252 characters with those byte values (curly quotes, dashes, the euro sign),
+# which is also how HTML parsers read such character references. The five bytes
+# windows-1252 leaves undefined are dropped.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\ud800-\udfff]")
+_TEXT: dict[int, str | None] = {
+    **_STORABLE,
+    **{code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)},
 }
 
 
@@ -107,7 +118,7 @@ def offer(draft: FeedDraft | EntryDraft, name: str, value: object, *, fallback: 
 
 def finish_feed(draft: FeedDraft, *, encoding: str, recovered: str | None) -> ParsedFeed:
     """Turn a draft into the normalised, safe `ParsedFeed` every consumer relies on."""
-    base = draft.base or draft.url
+    base = usable_base(draft.base, draft.url)
     link = resolve_url(draft.link, base)
     return ParsedFeed(
         url=draft.url,
@@ -132,11 +143,13 @@ def finish_feed(draft: FeedDraft, *, encoding: str, recovered: str | None) -> Pa
 
 
 def _finish_entry(draft: EntryDraft, feed_base: str) -> ParsedEntry:
-    base = draft.base or feed_base
+    base = usable_base(draft.base, feed_base)
     title = _plain(draft.title)
     link = resolve_url(draft.link, base)
     summary = _html(draft.summary, base)
-    content = _html(draft.content, base)
+    # Feeds often repeat the body as the summary (RSS description and content:encoded,
+    # Atom summary and content): sanitised once.
+    content = summary if draft.content == draft.summary else _html(draft.content, base)
     entry_id, id_source = _identity(draft.id, link, title, content or summary)
     enclosures = _enclosures(draft.enclosures, base)
     return ParsedEntry(
@@ -149,9 +162,7 @@ def _finish_entry(draft: EntryDraft, feed_base: str) -> ParsedEntry:
         updated=draft.updated,
         summary=summary,
         content=content,
-        categories=tuple(
-            _unique(c for c in (html_to_text(_demoronize(c)) for c in draft.categories) if c)
-        ),
+        categories=tuple(_unique(c for c in map(_one_line, draft.categories) if c)),
         enclosures=enclosures,
         thumbnail=resolve_url(draft.thumbnail, base) or _image(enclosures),
         comments=resolve_url(draft.comments, base),
@@ -163,7 +174,7 @@ def _identity(
 ) -> tuple[str, IdSource]:
     """Entry identity: the publisher's id, else the link, else a hash of what it says."""
     if raw_id is not None:
-        stripped = raw_id.strip()
+        stripped = _storable(raw_id).strip()
         if stripped:
             return stripped, "guid"
     if link:
@@ -180,11 +191,16 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 def _plain(text: Text | None) -> str | None:
     if text is None:
         return None
-    value = _demoronize(text.value)
-    plain = html_to_text(value) if text.kind == "html" else " ".join(value.split())
+    return _one_line(text.value, html=text.kind == "html")
+
+
+def _one_line(value: str, *, html: bool = True) -> str | None:
+    """Plain text on one line, for titles, names and categories; None when empty."""
+    value = _clean_text(value)
+    plain = html_to_text(value) if html else " ".join(value.split())
     if not plain.isprintable():
-        # Titles and names are one line of text: controls (from &#27; and the like) and
-        # lone surrogates (from JSON "\ud800") have no business there.
+        # One line of text has no business with any control (from &#27; and the like),
+        # not even the tab and newline that other text may keep.
         plain = _UNPRINTABLE.sub("", plain)
     return plain or None
 
@@ -192,26 +208,32 @@ def _plain(text: Text | None) -> str | None:
 def _html(text: Text | None, base: str | None) -> str | None:
     if text is None or not text.value.strip():
         return None
-    value = _demoronize(text.value)
+    value = _clean_text(text.value)
     markup = value if text.kind == "html" else text_to_html(value)
     return sanitize_html(markup, base) or None
 
 
-def _demoronize(value: str) -> str:
-    return value.translate(_C1_TO_WINDOWS_1252) if _C1.search(value) else value
+def _clean_text(value: str) -> str:
+    """Text without unstorable characters, and with C1 controls read as windows-1252."""
+    return value.translate(_TEXT) if _NOT_TEXT.search(value) else value
+
+
+def _storable(value: str) -> str:
+    """A string kept verbatim (an id, an address) without unstorable characters."""
+    return value.translate(_STORABLE) if _UNSTORABLE.search(value) else value
 
 
 def _language(value: str | None) -> str | None:
     """A language tag as BCP 47 writes it: "en_US" (a locale name) becomes "en-US"."""
-    tag = (value or "").strip().replace("_", "-")
+    tag = _storable(value or "").strip().replace("_", "-")
     return tag or None
 
 
 def _people(people: list[Person], base: str | None) -> tuple[Person, ...]:
     finished: list[Person] = []
     for person in people:
-        name = html_to_text(_demoronize(person.name)) if person.name else None
-        email = person.email.strip() if person.email else None
+        name = _one_line(person.name) if person.name else None
+        email = _storable(person.email).strip() if person.email else None
         uri = resolve_url(person.uri, base)
         if name or email or uri:
             finished.append(Person(name=name or None, email=email or None, uri=uri))
@@ -243,7 +265,7 @@ def _image(enclosures: tuple[Enclosure, ...]) -> str | None:
 def _mime(value: str | None) -> str | None:
     if not value:
         return None
-    return value.strip().lower() or None
+    return _storable(value).strip().lower() or None
 
 
 def _length(value: str | None) -> int | None:

@@ -93,8 +93,56 @@ def xhtml_markup(element: etree._Element) -> str:
     """Serialise an element's children as plain HTML, without XML namespaces.
 
     Atom `type="xhtml"` content arrives as namespaced elements (`<xhtml:p>`); an HTML
-    sanitiser would not recognise those, so the tags are renamed to their local names.
+    sanitiser would not recognise those, so the tags are written with their local names.
+    Namespaced attributes may remain (`xml:lang="…"`): to an HTML parser they are
+    attributes no allow-list keeps.
     """
+    if len(element) == 0 and not element.text:
+        return ""
+    # The element's content is what lies between its own tags: one serialisation, in
+    # which text is escaped ("&lt;p&gt;" stays character data) and so is ">" in
+    # attribute values.
+    serialised = etree.tostring(element, encoding="unicode", with_tail=False)
+    markup = serialised[serialised.index(">") + 1 : serialised.rindex("</")]
+    if _PREFIXED_TAG.search(markup) is not None:
+        # Not the usual case, XHTML as the default namespace and no tag with a prefix.
+        markup = _renamed_markup(element)
+    return _with_end_tags(markup) if "/>" in markup else markup
+
+
+# A tag written with a namespace prefix; in serialised XML, text cannot hold a "<".
+_PREFIXED_TAG = re.compile(r"</?[^\s/>:]+:")
+
+
+def _with_end_tags(markup: str) -> str:
+    """Write the empty elements of serialised XML, "<div/>", as "<div></div>".
+
+    HTML reads "<div/>" as a start tag: an empty iframe or script would swallow the rest
+    of the entry as raw text. Void elements ("<br/>") are left as they are. In the
+    serialisation, "<" starts a tag and nothing else.
+    """
+    pieces: list[str] = []
+    position = 0
+    end = markup.find("/>")
+    while end >= 0:
+        start = markup.rfind("<", 0, end)
+        name = _TAG_NAME.match(markup, start + 1)
+        if name is not None and name.group(0).lower() not in _VOID_ELEMENTS:
+            pieces += (markup[position:end], f"></{name.group(0)}>")
+            position = end + 2
+        end = markup.find("/>", end + 2)
+    if not pieces:
+        return markup
+    pieces.append(markup[position:])
+    return "".join(pieces)
+
+
+_TAG_NAME = re.compile(r"[^\s/>]+")
+
+
+def _renamed_markup(element: etree._Element) -> str:
+    """`xhtml_markup` for elements written with prefixes: a copy of the subtree with
+    every element renamed to its local name and namespaced attributes removed."""
     holder = copy.deepcopy(element)
     for node in holder.iter():
         if isinstance(node.tag, str) and node.tag[0] == "{":

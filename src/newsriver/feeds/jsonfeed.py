@@ -8,7 +8,6 @@ wrong shape is ignored rather than trusted.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from newsriver.errors import FeedParseError
@@ -94,14 +93,10 @@ def _authors(holder: dict[str, Any]) -> list[Person]:
     return people
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _str(value: object) -> str | None:
+    # Lone surrogates (JSON may escape them: "\\ud800") and controls are left to
+    # `finish_feed`, which cleans every reader's strings alike.
     if isinstance(value, str):
-        if _SURROGATE.search(value):
-            # JSON may escape lone surrogates ("\\ud800"); no encoding can store them.
-            value = _SURROGATE.sub("\ufffd", value)
         return value.strip() or None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)

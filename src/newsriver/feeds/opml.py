@@ -9,19 +9,19 @@ the XML parser resolves no entity, loads no DTD and touches no network or file.
 
 from __future__ import annotations
 
-import codecs
 import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
-from html.entities import html5 as html5_entities
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from newsriver.errors import OpmlError
+from newsriver.feeds import xmlsafe
+from newsriver.feeds.encoding import decode_document
 
 # Separator used to show a nested category path on one line.
 CATEGORY_SEPARATOR = " / "
@@ -97,37 +97,35 @@ def read_opml(data: bytes) -> OpmlDocument:
     return OpmlDocument(title=title, feeds=tuple(feeds), problems=tuple(problems))
 
 
-def _parser(*, recover: bool) -> etree.XMLParser:
-    # Entities stay unresolved and nothing is loaded: this is what defeats XXE,
-    # and huge_tree=False keeps libxml2's guard against entity amplification.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        recover=recover,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
 def _parse(data: bytes, problems: list[str]) -> etree._Element:
-    """Parse strictly, then after repairing common defects, then in recovery mode."""
+    """Decode, then parse strictly, again after repairing common defects, then in
+    recovery mode.
+
+    Decoding and repairs are the feed parser's (`encoding`, `xmlsafe`), with its
+    safety: no entity is resolved, no DTD loaded, nothing read from a file or the
+    network, and libxml2's size limits (no `huge_tree`) apply.
+    """
+    decoded = decode_document(data)
+    if decoded.repaired:
+        problems.append(f"the file's encoding is wrong: {decoded.repaired}")
+    elif decoded.encoding == "windows-1252" and not _ENCODING_DECLARATION.match(data):
+        # Undeclared means UTF-8 (XML 1.0 §4.3.3); old exporters wrote Windows-1252.
+        problems.append("the file declares no encoding and is not UTF-8; read it as Windows-1252")
     try:
-        return etree.fromstring(data, _parser(recover=False))
+        return xmlsafe.parse_strict(decoded.utf8)
     except etree.XMLSyntaxError as error:
         first_error = _error_text(error)
-    repaired, fixes = _repair(data)
+    repaired, fixes = xmlsafe.repair(decoded.utf8)
     if fixes:
         try:
-            root = etree.fromstring(repaired, _parser(recover=False))
+            root = xmlsafe.parse_strict(repaired)
         except etree.XMLSyntaxError:
-            data = repaired
+            pass
         else:
             problems.append(f"the file is not well-formed XML ({first_error}); {', '.join(fixes)}")
             return root
     try:
-        recovered = etree.fromstring(data, _parser(recover=True))
+        recovered = etree.fromstring(repaired, xmlsafe.new_parser(recover=True))
     except etree.XMLSyntaxError as error:
         raise OpmlError(f"not an OPML file: {_error_text(error)}") from error
     if recovered is None:
@@ -142,48 +140,7 @@ def _error_text(error: etree.XMLSyntaxError) -> str:
     return str(error.msg or error).strip()
 
 
-# `&` not starting a character or entity reference: exporters forget to escape it
-# in URLs ("?a=1&b=2"), and recovery mode would silently eat the following name.
-_BARE_AMPERSAND = re.compile(rb"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z_][A-Za-z0-9._-]*;)")
-_NAMED_REFERENCE = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
-_XML_PREDEFINED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 _ENCODING_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\bencoding\s*=", re.ASCII)
-
-
-def _repair(data: bytes) -> tuple[bytes, list[str]]:
-    """Fix the mistakes hand-made and old exporters make most; say which were fixed.
-
-    Works on bytes, so it only runs on ASCII-compatible encodings where `&` and
-    entity names are plain ASCII; UTF-16 files are left to recovery mode.
-    """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4]:
-        return data, []
-    fixes: list[str] = []
-    fixed = _NAMED_REFERENCE.sub(_html_entity_to_reference, data)
-    if fixed != data:
-        fixes.append("converted HTML entities")
-    escaped = _BARE_AMPERSAND.sub(b"&amp;", fixed)
-    if escaped != fixed:
-        fixes.append("escaped stray '&'")
-    fixed = escaped
-    if not data.startswith(codecs.BOM_UTF8) and not _ENCODING_DECLARATION.match(fixed):
-        # Undeclared and not UTF-8: almost always Windows-1252 from an old exporter.
-        try:
-            fixed.decode("utf-8")
-        except UnicodeDecodeError:
-            fixed = fixed.decode("cp1252", errors="replace").encode("utf-8")
-            fixes.append("read it as Windows-1252")
-    return fixed, fixes
-
-
-def _html_entity_to_reference(match: re.Match[bytes]) -> bytes:
-    name = match.group(1)
-    if name in _XML_PREDEFINED:
-        return match.group(0)
-    text = html5_entities.get(name.decode("ascii") + ";")
-    if text is None:
-        return match.group(0)  # maybe declared in the file's DTD; leave it alone
-    return b"".join(b"&#%d;" % ord(char) for char in text)
 
 
 def _collect_feeds(body: etree._Element, problems: list[str]) -> list[OpmlFeed]:

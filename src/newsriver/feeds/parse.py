@@ -74,22 +74,29 @@ def _parse_xml(decoded: DecodedDocument, url: str) -> ParsedFeed:
 
 
 def _parse_damaged(utf8: bytes, url: str, error: str, notes: list[str]) -> FeedDraft:
-    """Repair and re-parse strictly; failing that, read with feedparser."""
+    """Repair and re-parse strictly; failing that, read with feedparser.
+
+    feedparser gets the document as repaired, but without the end tags added: when
+    closing elements did not make it well-formed, some were put in the wrong place
+    (`</feed>` right after `<feed>`), and would hide what follows from feedparser too.
+    """
     repaired, fixes = xmlsafe.repair(utf8)
+    closed = repaired
     for _ in range(_MAX_ELEMENT_CLOSINGS + 1):
         try:
-            root = xmlsafe.parse_strict(repaired)
+            root = xmlsafe.parse_strict(closed)
         except etree.XMLSyntaxError as retry_error:
-            closed = xmlsafe.close_unclosed_element(repaired, retry_error.msg or "")
-            if closed is None:
+            closed_again = xmlsafe.close_unclosed_element(closed, retry_error.msg or "")
+            if closed_again is None:
                 break
-            repaired = closed
+            closed = closed_again
             if "missing end tag added" not in fixes:
                 fixes.append("missing end tag added")
         else:
             notes.append(f"{error}; repaired: {', '.join(fixes)}")
             return _read_document(root, url)
     notes.append(f"{error}; read with the lenient parser")
+    del closed  # a whole copy of the document, not to be kept while feedparser runs
     return read_with_feedparser(repaired, url)
 
 

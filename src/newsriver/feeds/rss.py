@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from functools import lru_cache
 
 from lxml import etree
 
@@ -98,6 +99,7 @@ def _rss_version(version: str | None) -> FeedFormat:
     return "rss20"
 
 
+@lru_cache(maxsize=1024)  # tags repeat in every item; which ones is the document's choice
 def _key(tag: object) -> str | None:
     """The handler-table key of a tag; None for comments and processing instructions.
 

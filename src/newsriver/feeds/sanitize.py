@@ -10,7 +10,8 @@ Parsing and serialising are done by nh3 (the ammonia sanitiser, built on the htm
 parser that follows the WHATWG parsing algorithm), so the markup we keep is what a browser
 would have built. Python only steps in, through an attribute callback, for what nh3 cannot
 express: resolving relative URLs, per-attribute URL schemes, `srcset`, and the iframe host
-list.
+list; and before nh3, to bound how deeply large markup nests (`nesting.bounded`), on
+which html5ever's work grows quadratically.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import nh3
 
+from newsriver.feeds.nesting import bounded
 from newsriver.feeds.urls import resolve_url
 
 # Article markup: text-level formatting, headings, lists, tables, quotes, code, figures,
@@ -141,6 +143,12 @@ _HTML_SPACE = " \t\n\r\f"
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 _TAB_NEWLINE = re.compile("[\t\n\r]")
 _SCHEME = re.compile("([a-zA-Z][a-zA-Z0-9+.-]*):")
+# An embed URL in the form urlsplit/urlunsplit give back unchanged: a lower-case host
+# without user or port, a path, and a query and fragment that are absent or not empty.
+_PLAIN_EMBED = re.compile(
+    r"(?P<scheme>https:|http:|)//(?P<host>[a-z0-9.-]+)(?:/[^\x00-\x20?#\\\x7f-\U0010ffff]*)?"
+    r"(?:\?[^\x00-\x20#\\\x7f-\U0010ffff]+)?(?:#[^\x00-\x20\\\x7f-\U0010ffff]+)?"
+)
 
 
 @dataclass(slots=True)
@@ -183,8 +191,9 @@ def _checked_url(value: str, base: str | None, schemes: frozenset[str]) -> str |
     A URL that stays relative (no base given) is kept as it is.
     """
     resolved = resolve_url(value, base)
-    if resolved is None:
-        return None
+    if resolved is None or resolved.startswith(_ABSOLUTE_WEB_URL):
+        # Resolving against an http(s) base, the common case, gives http(s).
+        return resolved
     scheme = _scheme_of(resolved)
     return resolved if scheme is None or scheme in schemes else None
 
@@ -202,6 +211,15 @@ def _embed_url(value: str, base: str | None) -> str | None:
     upgraded to https: every listed host serves https, and old feeds are full of both.
     """
     value = value.strip(_C0_AND_SPACE)
+    plain = _PLAIN_EMBED.fullmatch(value)
+    if plain is not None and plain["host"] in EMBED_HOSTS:
+        # What _parsed_embed_url returns for this plain form, without urllib.
+        return "https:" + value[plain.end("scheme") :]
+    return _parsed_embed_url(value, base)
+
+
+def _parsed_embed_url(value: str, base: str | None) -> str | None:
+    """`_embed_url` for any form of URL, `value` stripped of surrounding controls."""
     resolved = resolve_url("https:" + value if value.startswith("//") else value, base)
     if resolved is None or _scheme_of(resolved) not in MEDIA_SCHEMES:
         return None
@@ -328,7 +346,8 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
         call = _Call(base_url or None)
         token = _current_call.set(call)
         try:
-            cleaned = _CLEANER.clean(html)
+            # Bounded nesting keeps html5ever's work linear in the size of the markup.
+            cleaned = _CLEANER.clean(bounded(html))
         finally:
             _current_call.reset(token)
         if call.saw_iframe:

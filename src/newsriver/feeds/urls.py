@@ -9,7 +9,16 @@ from urllib.parse import urljoin, urlsplit
 # Schemes a reader may follow from a link or load from an enclosure. Anything else
 # (javascript:, data:, vbscript:, file:…) is dropped rather than resolved.
 SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "magnet", "tel", "urn"})
+# The safe schemes whose URLs have a path to resolve relative references against
+# (RFC 3986 §5.2); a "urn:", "mailto:", "tel:" or "magnet:" URL has none.
+_HIERARCHICAL_SCHEMES = frozenset({"http", "https", "ftp"})
 _ABSOLUTE_WEB = ("https://", "http://")
+# What browsers strip from both ends of a URL (WHATWG URL, basic URL parser, step 1).
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+# What no text column stores or UTF-8 encodes: C0 controls other than tab, LF and CR
+# (PostgreSQL refuses NUL) and lone surrogates. Browsers percent-encode the controls and
+# read a surrogate as U+FFFD, so encoding them that way keeps the URL's meaning.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def resolve_url(url: str | None, base: str | None) -> str | None:
@@ -21,6 +30,8 @@ def resolve_url(url: str | None, base: str | None) -> str | None:
     if url is None:
         return None
     url = url.strip()
+    if not url.isprintable():  # cheap: almost every URL is printable
+        url = _UNSTORABLE.sub(_percent_encoded, url.strip(_C0_AND_SPACE))
     if url.startswith(_ABSOLUTE_WEB):
         # The overwhelmingly common case: already absolute, nothing to resolve or check.
         return url
@@ -39,6 +50,30 @@ def resolve_url(url: str | None, base: str | None) -> str | None:
         # Still relative (no usable base): keep it; callers may have no better answer.
         return url
     return url if scheme in SAFE_LINK_SCHEMES else None
+
+
+def usable_base(base: str | None, parent: str) -> str:
+    """The base URL in force: `base` (an xml:base), unless nothing resolves against it.
+
+    A base with a non-hierarchical scheme ("urn:x", "mailto:…") leaves relative
+    references relative, so the next base up, `parent`, is used instead, as it is for
+    an unsafe base. A relative `base` is made absolute against an absolute `parent`.
+    """
+    if base is None or base.startswith(_ABSOLUTE_WEB):
+        return base or parent
+    scheme = _scheme(base)
+    if scheme is None:
+        if _scheme(parent) is None:
+            return base  # no absolute URL anywhere: nothing better to resolve against
+        return resolve_url(base, parent) or parent
+    return base if scheme in _HIERARCHICAL_SCHEMES else parent
+
+
+def _percent_encoded(match: re.Match[str]) -> str:
+    character = match.group()
+    if "\ud800" <= character <= "\udfff":
+        return "%EF%BF%BD"  # U+FFFD
+    return f"%{ord(character):02X}"
 
 
 def _scheme(url: str) -> str | None:

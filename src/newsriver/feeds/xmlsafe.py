@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html.entities
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from lxml import etree
 
@@ -25,12 +25,14 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE(?:[^\[>]*\[.*?\]\s*>|[^>]*>)", re.IGNORECASE 
 # An `&` that does not start a well-formed reference. Named references are checked
 # separately because XML defines only five of them.
 _BARE_AMPERSAND = re.compile(rb"&(?!#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9._-]*;)")
-_NAMED_REFERENCE = re.compile(rb"&([A-Za-z][A-Za-z0-9._-]*);")
-_XML_PREDEFINED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+# The five XML predefines are left out: escaped markup is made of millions of them, and a
+# Python call per match would cost time and a copy of each piece.
+_NAMED_REFERENCE = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9._-]*);")
 # A `<` that cannot start markup: "a < b", "<3", "<-". Markup starts with a name
 # character, `/`, `!` or `?`.
 _STRAY_LESS_THAN = re.compile(rb"<(?![A-Za-z_:/!?\x80-\xff])")
-_CDATA_OR_COMMENT = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.DOTALL)
+# Sections whose text the repairs must leave alone, by opener and terminator.
+_VERBATIM_SECTIONS = ((b"<![CDATA[", b"]]>"), (b"<!--", b"-->"))
 _COMMON_PREFIXES = {
     b"atom": b"http://www.w3.org/2005/Atom",
     b"dc": b"http://purl.org/dc/elements/1.1/",
@@ -180,24 +182,50 @@ def _declare_common_prefixes(utf8: bytes, fixes: list[str]) -> bytes:
 
 
 def _outside_cdata(utf8: bytes, fix: _Fixer, fixes: list[str]) -> bytes:
-    """Apply `fix` to the parts of the document outside CDATA sections and comments."""
+    """Apply `fix` to the parts of the document outside CDATA sections and comments.
+
+    An opener without a terminator is text like any other. The scan is linear: once a
+    terminator is known to be absent from some point on, it is not searched for again
+    (a backtracking regex would rescan to the end from every unterminated opener).
+    """
     pieces: list[bytes] = []
     position = 0
     changed: set[str] = set()
-    for match in _CDATA_OR_COMMENT.finditer(utf8):
-        pieces.append(fix(utf8[position : match.start()], changed))
-        pieces.append(match.group(0))
-        position = match.end()
+    for start, end in _verbatim_sections(utf8):
+        pieces.append(fix(utf8[position:start], changed))
+        pieces.append(utf8[start:end])
+        position = end
     pieces.append(fix(utf8[position:], changed))
     fixes.extend(sorted(changed))
     return b"".join(pieces)
 
 
+def _verbatim_sections(utf8: bytes) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each terminated CDATA section and comment, in order."""
+    # Where each kind's terminator was last found, or -1 once it is known to be absent.
+    found = {opener: 0 for opener, _ in _VERBATIM_SECTIONS}
+    position = utf8.find(b"<!")
+    while position >= 0:
+        end = -1
+        for opener, terminator in _VERBATIM_SECTIONS:
+            if not utf8.startswith(opener, position) or found[opener] < 0:
+                continue
+            body = position + len(opener)
+            if found[opener] < body:
+                found[opener] = utf8.find(terminator, body)
+            if found[opener] >= 0:
+                end = found[opener] + len(terminator)
+            break
+        if end >= 0:
+            yield position, end
+            position = utf8.find(b"<!", end)
+        else:
+            position = utf8.find(b"<!", position + 2)
+
+
 def _fix_references(chunk: bytes, changed: set[str]) -> bytes:
     def named(match: re.Match[bytes]) -> bytes:
         name = match.group(1)
-        if name in _XML_PREDEFINED:
-            return match.group(0)
         codepoint = html.entities.name2codepoint.get(name.decode("ascii"))
         if codepoint is None:
             # Unknown entity (e.g. one a stripped DOCTYPE declared): keep it as text.

@@ -338,6 +338,22 @@ def upgrade() -> None:
         batch_op.create_index("ix_subscriptions_feed_id", ["feed_id"], unique=False)
 
     _create_search_index()
+    _compress_text_with_lz4()
+
+
+def _compress_text_with_lz4() -> None:
+    """PostgreSQL compresses large values (TOAST) with pglz by default; lz4 stored a
+    refresh's entries several times faster here, for about the same size."""
+    if op.get_context().dialect.name != "postgresql":
+        return
+    supported = op.get_bind().scalar(
+        sa.text(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+    )
+    if supported:
+        for column in ("summary", "content"):
+            op.execute(f"ALTER TABLE entries ALTER COLUMN {column} SET COMPRESSION lz4")
 
 
 def _create_search_index() -> None:
