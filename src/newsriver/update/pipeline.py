@@ -2,9 +2,9 @@
 
     for each feed (at most `concurrency` at a time; the fetcher adds per-host limits):
         outcome = await fetch(url, etag, last_modified)
-        if outcome is a document:
-            known  = the feed's stored entry keys and hashes    (read connection, thread)
-            update = parse + decide + schedule                    (worker process)
+        if outcome is a document:                             (in a worker process:)
+            known  = the feed's stored entry keys and hashes    (read connection)
+            update = parse + decide + schedule
         else:
             update = schedule only (304, or an error with back-off)
         await writer.write(update)           (one writer thread, batched transactions)
@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,14 +31,13 @@ from typing import Literal
 from newsriver.errors import FetchError
 from newsriver.fetch import Fetcher, FetcherConfig, FetchRequest, FetchResult
 from newsriver.store.database import Database
-from newsriver.store.records import FeedForUpdate, FeedUpdate, KnownEntry
-from newsriver.store.updates import known_entries
+from newsriver.store.records import FeedForUpdate, FeedUpdate
 from newsriver.update.outcomes import (
-    update_from_document,
     update_from_error,
     update_from_fetch_error,
     update_from_not_modified,
 )
+from newsriver.update.prepare import document_update
 from newsriver.update.writer import UpdateWriter
 
 FeedOutcome = Literal["ok", "not_modified", "failed"]
@@ -70,7 +69,7 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     executors), and forking a threaded process can deadlock the child.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["newsriver.update.outcomes"])
+    context.set_forkserver_preload(["newsriver.update.prepare"])
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context)
 
 
@@ -154,8 +153,8 @@ async def _update_for(
         return update_from_fetch_error(feed, e, duration_ms=duration_ms, now=now, jitter=jitter)
     if not isinstance(result, FetchResult):
         return update_from_not_modified(feed, result, now=now, jitter=jitter)
-    known = await asyncio.to_thread(_known_entries, database, feed.id)
-    work = partial(update_from_document, feed, result, known, now=now, jitter=jitter)
+    url = database.engine.url.render_as_string(hide_password=False)
+    work = partial(document_update, url, feed, result, now=now, jitter=jitter)
     try:
         return await loop.run_in_executor(parse_executor, work)
     except Exception as e:
@@ -170,8 +169,3 @@ async def _update_for(
             now=now,
             jitter=jitter,
         )
-
-
-def _known_entries(database: Database, feed_id: int) -> Mapping[str, KnownEntry]:
-    with database.read() as connection:
-        return known_entries(connection, [feed_id])[feed_id]

@@ -90,8 +90,17 @@ class UpdateWriter:
             return
         if self._on_commit is not None:
             self._on_commit()
-        for job, ids in zip(batch, results, strict=True):
-            _settle(job, ids=ids)
+        # One wake-up of the event loop for the whole batch, not one per feed.
+        _settle_all([(job, ids) for job, ids in zip(batch, results, strict=True)])
+
+
+def _settle_all(done: list[tuple[_Job, list[int]]]) -> None:
+    def settle() -> None:
+        for job, ids in done:
+            if not job.future.done():
+                job.future.set_result(ids)
+
+    done[0][0].loop.call_soon_threadsafe(settle)
 
 
 def _settle(job: _Job, *, ids: list[int] | None = None, error: BaseException | None = None) -> None:
