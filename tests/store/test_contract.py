@@ -24,6 +24,7 @@ from newsriver.errors import ConflictError, NotFoundError
 from newsriver.feeds import parse_feed
 from newsriver.models import ParsedEntry
 from newsriver.store import accounts, schema, subscriptions
+from newsriver.store import database as database_module
 from newsriver.store.database import Database
 from newsriver.store.records import EntryWrite, KnownEntry
 from newsriver.store.retention import RetentionPolicy, purge
@@ -392,3 +393,9 @@ def test_unsubscribe_removes_the_users_labels_on_that_feed(database: Database) -
             )
         ).all()
     assert sorted(tuple(row) for row in labelled) == sorted([(alice, kept_id), (bob, shared_id)])
+
+
+def test_the_schema_revision_constant_is_alembics_head() -> None:
+    """`open_database` skips Alembic when the database is at SCHEMA_REVISION: a new
+    migration must move that constant too, or it would never be applied."""
+    assert database_module.head_revision() == database_module.SCHEMA_REVISION

@@ -19,9 +19,6 @@ from newsriver.cli.aggregator import (
     user_app,
     worker_command,
 )
-from newsriver.cli.feed_json import dumps_line
-from newsriver.cli.parse import is_url, parse_argument
-from newsriver.service.refresh import fetcher_config
 from newsriver.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -82,6 +79,11 @@ def parse(
     A file that cannot be read, a URL that cannot be fetched, or a document that cannot be
     parsed gets a line with an "error" key, and exit code 1.
     """
+    # Imported here, like the other commands' heavy parts (see cli/aggregator.py).
+    from newsriver.cli.feed_json import dumps_line
+    from newsriver.cli.parse import is_url, parse_argument
+    from newsriver.service.refresh import fetcher_config
+
     config = fetcher_config(_settings()) if any(map(is_url, sources)) else None
     stdout = typer.get_binary_stream("stdout")
     failed = False

@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from newsriver.errors import FeedParseError, FetchError
-from newsriver.feeds import parse_feed
 from newsriver.fetch import FetchResult, NotModified
 from newsriver.store.records import FeedForUpdate, FeedUpdate, FetchRecord, KnownEntry
 from newsriver.update.decide import decide_entries, feed_metadata
@@ -32,6 +31,11 @@ def update_from_document(
     jitter: float,
 ) -> FeedUpdate:
     """Parse the fetched document, decide what is new or changed, and schedule."""
+    # Imported here: this runs in parse workers, and the refresh's own process (which
+    # imports this module for the other outcomes) then never loads lxml, nh3 and
+    # feedparser.
+    from newsriver.feeds import parse_feed
+
     try:
         parsed = parse_feed(result.body, result.final_url, result.content_type)
     except FeedParseError as e:
