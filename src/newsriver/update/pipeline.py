@@ -153,8 +153,11 @@ async def _update_for(
         return update_from_fetch_error(feed, e, duration_ms=duration_ms, now=now, jitter=jitter)
     if not isinstance(result, FetchResult):
         return update_from_not_modified(feed, result, now=now, jitter=jitter)
-    url = database.engine.url.render_as_string(hide_password=False)
-    work = partial(document_update, url, feed, result, now=now, jitter=jitter)
+    # Worker processes get the URL (and open the database themselves); threads share ours.
+    store: Database | str = database
+    if parse_executor is not None:
+        store = database.engine.url.render_as_string(hide_password=False)
+    work = partial(document_update, store, feed, result, now=now, jitter=jitter)
     try:
         return await loop.run_in_executor(parse_executor, work)
     except Exception as e:

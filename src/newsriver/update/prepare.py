@@ -21,12 +21,19 @@ _databases: dict[str, Database] = {}
 
 
 def document_update(
-    database_url: str, feed: FeedForUpdate, result: FetchResult, *, now: datetime, jitter: float
+    store: Database | str, feed: FeedForUpdate, result: FetchResult, *, now: datetime, jitter: float
 ) -> FeedUpdate:
-    """The update for `feed` from a fetched document; reads the store, writes nothing."""
-    database = _databases.get(database_url)
-    if database is None:
-        database = _databases[database_url] = open_database(database_url, upgrade=False)
+    """The update for `feed` from a fetched document; reads the store, writes nothing.
+
+    `store` is the caller's `Database` when this runs in one of its threads, or its URL
+    when it runs in a worker process (which then opens the database once and keeps it).
+    """
+    if isinstance(store, Database):
+        database = store
+    else:
+        database = _databases.get(store) or _databases.setdefault(
+            store, open_database(store, upgrade=False)
+        )
     with database.read() as connection:
         known = known_entries(connection, [feed.id])[feed.id]
     return update_from_document(feed, result, known, now=now, jitter=jitter)
