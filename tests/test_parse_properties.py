@@ -14,6 +14,7 @@ its entry here too, so that the properties hold the fix in place.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import re
@@ -777,17 +778,24 @@ def test_lenient_path_links_lose_nothing_to_nul() -> None:
     assert parse_feed(body, FEED_URL).entries[0].link == "http://x.example/a%00b"
 
 
+# Junk after a truncated document, beyond textual repair: only feedparser reads it.
+_LENIENT_TAIL: Final = b"<x></y>"
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        # Truncated, so only feedparser reads them; in UTC these are in years 10000 and 0.
+        # In UTC, these are in years 10000 and 0.
         b'<feed xmlns="http://www.w3.org/2005/Atom"><entry>'
-        b"<updated>9999-12-31T23:59:59-23:59</updated>",
-        b'<feed xmlns="http://www.w3.org/2005/Atom"><updated>0001-01-01T00:00:00+01:00</updated>',
+        b"<updated>9999-12-31T23:59:59-23:59</updated>" + _LENIENT_TAIL,
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><updated>0001-01-01T00:00:00+01:00</updated>'
+        + _LENIENT_TAIL,
     ],
 )
 def test_lenient_path_drops_dates_out_of_datetime_range(body: bytes) -> None:
     feed = parse_feed(body, FEED_URL)
+    assert feed.recovered is not None
+    assert "lenient" in feed.recovered
     assert feed.updated is None
     assert all(e.updated is None for e in feed.entries)
 
@@ -795,10 +803,15 @@ def test_lenient_path_drops_dates_out_of_datetime_range(body: bytes) -> None:
 def test_lenient_path_does_not_take_published_for_updated() -> None:
     """feedparser's FeedParserDict answers `updated` with `published` when it is absent,
     with a DeprecationWarning (an error under pytest); the fallback must not ask it."""
-    body = b'<rss version="2.0"><channel><item><pubDate>Mon, 02 Jan 2006 15:04:05 GMT</pubDate>'
+    body = (
+        b'<rss version="2.0"><channel><item><pubDate>Mon, 02 Jan 2006 15:04:05 GMT</pubDate>'
+        + _LENIENT_TAIL
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
         feed = parse_feed(body, FEED_URL)
+    assert feed.recovered is not None
+    assert "lenient" in feed.recovered
     entry = feed.entries[0]
     assert entry.published is not None
     assert entry.updated is None
@@ -899,3 +912,90 @@ def test_lenient_path_keeps_the_feed_title(body: bytes) -> None:
     assert feed.recovered is not None
     assert feed.title == "T"
     assert len(feed.entries) == 1
+
+
+# ---------------------------------------------------------------------------------------
+# Damage repaired on the strict path, without feedparser
+
+_WHOLE: Final = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n'
+    b'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+    b' xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
+    b"<channel><title>T &amp; t</title><link>http://example.com/</link>\n"
+    b'<item><title>One</title><guid isPermaLink="false">g1</guid>'
+    b"<description>&lt;p&gt;first &amp;amp; more&lt;/p&gt;</description></item>\n"
+    b"<!-- a comment -->\n"
+    b"<item><title>Two &#233;t&#xE9;</title><guid>g2</guid><dc:creator>Ann</dc:creator>"
+    b'<enclosure url="http://example.com/a.mp3" type="audio/mpeg" length="12"/>'
+    b"<content:encoded><![CDATA[<p>second <b>bold</b></p>]]></content:encoded></item>\n"
+    b"</channel></rss>\n"
+)
+
+
+def test_a_truncated_document_reads_as_far_as_it_goes() -> None:
+    """Wherever the document is cut short after its first item (in a tag, a comment, a
+    CDATA section, a reference or text), the end tags it lacks are added: the channel and
+    that item read exactly as in the whole document, without feedparser."""
+    whole = parse_feed(_WHOLE, FEED_URL)
+    first_end = _WHOLE.index(b"</item>") + len(b"</item>")
+    for cut in range(first_end, _WHOLE.rindex(b"</rss>")):
+        feed = parse_feed(_WHOLE[:cut], FEED_URL)
+        assert feed.recovered is not None, cut
+        assert "end tags of a truncated document added" in feed.recovered, cut
+        assert (feed.title, feed.entries[:1]) == (whole.title, whole.entries[:1]), cut
+
+
+def test_a_truncated_item_keeps_what_came_before_the_cut() -> None:
+    feed = parse_feed(_WHOLE[: _WHOLE.index(b"t&#xE9;</title>")], FEED_URL)
+    assert [e.title for e in feed.entries] == ["One", "Two \xe9"]
+
+
+def test_whitespace_in_namespace_names_is_removed() -> None:
+    """Generators that wrap long lines break namespace names, which libxml2 refuses as
+    URIs; RFC 3986 (appendix C) says to ignore whitespace in a URI."""
+    body = (
+        b'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        b" xmlns:atom='http://www\n.w3.org/2005/Atom' xmlns:media=' http://search.yahoo.com/mrss/'>"
+        b'<channel><atom:link rel="hub" href="http://hub.example/"/><item><guid>g</guid>'
+        b'<description>xmlns="a b"</description><media:thumbnail url="http://x.example/t.jpg"/>'
+        b"</item></channel></rss>"
+    )
+    feed = parse_feed(body, FEED_URL)
+    assert feed.recovered is not None
+    assert "whitespace removed from namespace names" in feed.recovered
+    assert feed.hubs == ("http://hub.example/",)
+    assert feed.entries[0].thumbnail == "http://x.example/t.jpg"
+    assert feed.entries[0].summary == 'xmlns="a b"'
+
+
+# ---------------------------------------------------------------------------------------
+# Cleaning text: skipped only where there is nothing to clean
+
+
+def test_c1_controls_that_lxml_reads_are_windows_1252() -> None:
+    """Raw, or as character references, in any text field."""
+    body = (
+        b'<rss version="2.0"><channel><item><guid>g</guid><title>\xc2\x93a\xc2\x94</title>'
+        b"<description>&#x93;b&#148; &#0150;</description><category>c&#x80;</category>"
+        b"<author>d\xc2\x96e</author></item></channel></rss>"
+    )
+    entry = parse_feed(body, FEED_URL).entries[0]
+    assert (entry.title, entry.summary) == ("\u201ca\u201d", "\u201cb\u201d \u2013")
+    assert (entry.categories, [p.name for p in entry.authors]) == (("c\u20ac",), ["d\u2013e"])
+
+
+def test_controls_made_by_unescaping_an_rss_title_are_removed() -> None:
+    """A title escaped twice is unescaped once more, which can make a control character
+    that the document, as lxml reads it, does not hold (a form feed, here)."""
+    body = b'<rss version="2.0"><channel><item><guid>g</guid><title>a&amp;#12;b</title>'
+    feed = parse_feed(body + b"</item></channel></rss>", FEED_URL)
+    assert feed.entries[0].title == "ab"
+
+
+def test_controls_in_base64_atom_content_are_removed() -> None:
+    content = base64.b64encode(b"a\x01b\x00c\xc2\x93d").decode()
+    body = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>e</id>'
+        f'<content type="application/octet-stream">{content}</content></entry></feed>'
+    )
+    assert parse_feed(body.encode(), FEED_URL).entries[0].content == "abc\u201cd"

@@ -78,3 +78,12 @@ class FetchError(NewsriverError):
         self.kind: FetchErrorKind = kind
         self.status = status
         self.retry_after = retry_after
+
+
+class NotAFeedError(NewsriverError):
+    """A URL answered, but with neither a feed nor a page that names one."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason

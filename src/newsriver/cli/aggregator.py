@@ -137,6 +137,39 @@ def import_command(
     )
 
 
+def subscribe_command(
+    url: Annotated[str, typer.Argument(metavar="URL", help="A feed's URL, or a site's.")],
+    user: UserOption,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Put the feed in this category.")
+    ] = None,
+) -> None:
+    """Subscribe a user to a feed, or to the feed a web page announces.
+
+    A page that names several feeds gets them listed (URL and title, one per line on
+    stdout) and exit code 1: run the command again with the one you want.
+    """
+    from newsriver.service.refresh import fetcher_config
+    from newsriver.service.subscribe import FeedChoices, subscribe_url
+
+    current = settings()
+    with database_session() as database, expected_errors():
+        outcome = asyncio.run(
+            subscribe_url(database, fetcher_config(current), user, url, category=category)
+        )
+    if isinstance(outcome, FeedChoices):
+        for candidate in outcome.candidates:
+            typer.echo(f"{candidate.url}\t{candidate.title or ''}".rstrip())
+        typer.echo(
+            f"newsriver subscribe: {outcome.page_url} is a web page naming"
+            f" {len(outcome.candidates)} possible feeds; subscribe to one of them",
+            err=True,
+        )
+        raise typer.Exit(1)
+    shared = "" if outcome.new_feed else " (already fetched for another user)"
+    typer.echo(f"{user} subscribed to {outcome.title or outcome.url} <{outcome.url}>{shared}")
+
+
 def export_command(user: UserOption) -> None:
     """Print a user's subscriptions as OPML."""
     from newsriver.service import opml

@@ -16,6 +16,7 @@ from newsriver.cli.aggregator import (
     import_command,
     refresh_command,
     stats_command,
+    subscribe_command,
     user_app,
     worker_command,
 )
@@ -35,6 +36,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.command("import")(import_command)
 app.command("export")(export_command)
+app.command("subscribe")(subscribe_command)
 app.command("refresh")(refresh_command)
 app.command("stats")(stats_command)
 app.command("worker")(worker_command)

@@ -82,7 +82,7 @@ def text_construct(element: etree._Element) -> Text:
     if mode == "base64" or (not mode and _is_base64_type(kind)):
         decoded = _decode_base64(value)
         if decoded is not None:
-            return Text(decoded, _decoded_kind(element))
+            return Text(decoded, _decoded_kind(element), made=True)
     return Text(value, "html" if is_html else "text")
 
 

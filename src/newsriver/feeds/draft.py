@@ -49,6 +49,9 @@ class Text:
 
     value: str
     kind: TextKind
+    # Made by the reader (unescaped, decoded from base64) rather than taken from the
+    # document as parsed: cleaned even when the document's text needs no cleaning.
+    made: bool = field(default=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -95,6 +98,10 @@ class FeedDraft:
     skip_days: set[str] = field(default_factory=set)
     entries: list[EntryDraft] = field(default_factory=list)
     provisional: set[str] = field(default_factory=set)
+    # Whether the text read from the document may hold what `finish_feed` cleans. Only
+    # the XML path clears it, for a document without C1 controls: lxml refuses C0
+    # controls and lone surrogates, so no other text it returns needs cleaning.
+    needs_cleaning: bool = True
 
 
 def offer(draft: FeedDraft | EntryDraft, name: str, value: object, *, fallback: bool) -> None:
@@ -120,36 +127,37 @@ def finish_feed(draft: FeedDraft, *, encoding: str, recovered: str | None) -> Pa
     """Turn a draft into the normalised, safe `ParsedFeed` every consumer relies on."""
     base = usable_base(draft.base, draft.url)
     link = resolve_url(draft.link, base)
+    clean = draft.needs_cleaning
     return ParsedFeed(
         url=draft.url,
         format=draft.format,
-        title=_plain(draft.title),
+        title=_plain(draft.title, clean),
         link=link,
-        description=_html(draft.description, base),
+        description=_html(draft.description, base, clean),
         language=_language(draft.language),
         icon=resolve_url(draft.icon, base),
         logo=resolve_url(draft.logo, base),
         updated=draft.updated,
-        authors=_people(draft.authors, base),
+        authors=_people(draft.authors, base, clean),
         hubs=tuple(_unique(u for u in (resolve_url(h, base) for h in draft.hubs) if u)),
         self_link=resolve_url(draft.self_link, base),
         ttl=draft.ttl,
         skip_hours=frozenset(draft.skip_hours),
         skip_days=frozenset(draft.skip_days),
-        entries=tuple(_finish_entry(entry, base) for entry in draft.entries),
+        entries=tuple(_finish_entry(entry, base, clean) for entry in draft.entries),
         recovered=recovered,
         encoding=encoding,
     )
 
 
-def _finish_entry(draft: EntryDraft, feed_base: str) -> ParsedEntry:
+def _finish_entry(draft: EntryDraft, feed_base: str, clean: bool) -> ParsedEntry:
     base = usable_base(draft.base, feed_base)
-    title = _plain(draft.title)
+    title = _plain(draft.title, clean)
     link = resolve_url(draft.link, base)
-    summary = _html(draft.summary, base)
+    summary = _html(draft.summary, base, clean)
     # Feeds often repeat the body as the summary (RSS description and content:encoded,
     # Atom summary and content): sanitised once.
-    content = summary if draft.content == draft.summary else _html(draft.content, base)
+    content = summary if draft.content == draft.summary else _html(draft.content, base, clean)
     entry_id, id_source = _identity(draft.id, link, title, content or summary)
     enclosures = _enclosures(draft.enclosures, base)
     return ParsedEntry(
@@ -157,12 +165,12 @@ def _finish_entry(draft: EntryDraft, feed_base: str) -> ParsedEntry:
         id_source=id_source,
         title=title,
         link=link,
-        authors=_people(draft.authors, base),
+        authors=_people(draft.authors, base, clean),
         published=draft.published,
         updated=draft.updated,
         summary=summary,
         content=content,
-        categories=tuple(_unique(c for c in map(_one_line, draft.categories) if c)),
+        categories=tuple(_unique(c for c in _lines(draft.categories, clean) if c)),
         enclosures=enclosures,
         thumbnail=resolve_url(draft.thumbnail, base) or _image(enclosures),
         comments=resolve_url(draft.comments, base),
@@ -188,15 +196,23 @@ def _identity(
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _plain(text: Text | None) -> str | None:
+def _plain(text: Text | None, clean: bool) -> str | None:
     if text is None:
         return None
-    return _one_line(text.value, html=text.kind == "html")
+    return _one_line(text.value, html=text.kind == "html", clean=clean or text.made)
 
 
-def _one_line(value: str, *, html: bool = True) -> str | None:
-    """Plain text on one line, for titles, names and categories; None when empty."""
-    value = _clean_text(value)
+def _lines(values: list[str], clean: bool) -> list[str | None]:
+    return [_one_line(value, clean=clean) for value in values]
+
+
+def _one_line(value: str, *, html: bool = True, clean: bool = True) -> str | None:
+    """Plain text on one line, for titles, names and categories; None when empty.
+
+    `clean` is False only when `value` is known to hold nothing `_clean_text` changes.
+    """
+    if clean:
+        value = _clean_text(value)
     plain = html_to_text(value) if html else " ".join(value.split())
     if not plain.isprintable():
         # One line of text has no business with any control (from &#27; and the like),
@@ -205,10 +221,10 @@ def _one_line(value: str, *, html: bool = True) -> str | None:
     return plain or None
 
 
-def _html(text: Text | None, base: str | None) -> str | None:
+def _html(text: Text | None, base: str | None, clean: bool) -> str | None:
     if text is None or not text.value.strip():
         return None
-    value = _clean_text(text.value)
+    value = _clean_text(text.value) if clean or text.made else text.value
     markup = value if text.kind == "html" else text_to_html(value)
     return sanitize_html(markup, base) or None
 
@@ -229,10 +245,10 @@ def _language(value: str | None) -> str | None:
     return tag or None
 
 
-def _people(people: list[Person], base: str | None) -> tuple[Person, ...]:
+def _people(people: list[Person], base: str | None, clean: bool) -> tuple[Person, ...]:
     finished: list[Person] = []
     for person in people:
-        name = _one_line(person.name) if person.name else None
+        name = _one_line(person.name, clean=clean) if person.name else None
         email = _storable(person.email).strip() if person.email else None
         uri = resolve_url(person.uri, base)
         if name or email or uri:

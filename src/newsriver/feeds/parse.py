@@ -68,7 +68,7 @@ def _parse_xml(decoded: DecodedDocument, url: str) -> ParsedFeed:
             raise FeedParseError(url, "an HTML page, not a feed") from error
         draft = _parse_damaged(utf8, url, _describe(error), notes)
     else:
-        draft = _read_document(root, url)
+        draft = _read_document(root, utf8, url)
     recovered = "; ".join(notes) or None
     return finish_feed(draft, encoding=decoded.encoding, recovered=recovered)
 
@@ -82,33 +82,42 @@ def _parse_damaged(utf8: bytes, url: str, error: str, notes: list[str]) -> FeedD
     """
     repaired, fixes = xmlsafe.repair(utf8)
     closed = repaired
+    completed = False
     for _ in range(_MAX_ELEMENT_CLOSINGS + 1):
         try:
             root = xmlsafe.parse_strict(closed)
         except etree.XMLSyntaxError as retry_error:
+            fix = "missing end tag added"
             closed_again = xmlsafe.close_unclosed_element(closed, retry_error.msg or "")
+            if closed_again is None and not completed:
+                fix, completed = "end tags of a truncated document added", True
+                closed_again = xmlsafe.complete_truncated(closed)
             if closed_again is None:
                 break
             closed = closed_again
-            if "missing end tag added" not in fixes:
-                fixes.append("missing end tag added")
+            if fix not in fixes:
+                fixes.append(fix)
         else:
             notes.append(f"{error}; repaired: {', '.join(fixes)}")
-            return _read_document(root, url)
+            return _read_document(root, closed, url)
     notes.append(f"{error}; read with the lenient parser")
     del closed  # a whole copy of the document, not to be kept while feedparser runs
     return read_with_feedparser(repaired, url)
 
 
-def _read_document(root: etree._Element, url: str) -> FeedDraft:
+def _read_document(root: etree._Element, utf8: bytes, url: str) -> FeedDraft:
+    """Read the document that lxml parsed from `utf8` into `root`."""
     name = el.local_name(root.tag) if isinstance(root.tag, str) else ""
     if name in _RSS_ROOTS:
-        return read_rss(root, url)
-    if name in _ATOM_ROOTS:
-        return read_atom(root, url)
-    if name.lower() == "html":
+        draft = read_rss(root, url)
+    elif name in _ATOM_ROOTS:
+        draft = read_atom(root, url)
+    elif name.lower() == "html":
         raise FeedParseError(url, "an HTML page, not a feed")
-    raise FeedParseError(url, f"not a feed: the document element is <{name}>")
+    else:
+        raise FeedParseError(url, f"not a feed: the document element is <{name}>")
+    draft.needs_cleaning = xmlsafe.may_hold_c1_controls(utf8)
+    return draft
 
 
 def _looks_like_html(utf8: bytes) -> bool:

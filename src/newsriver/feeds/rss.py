@@ -147,7 +147,10 @@ def _title_text(element: etree._Element) -> Text:
     the document escaped, exactly as feedparser and gofeed keep it.
     """
     value = el.text(element)
-    return Text(html.unescape(value) if "&" in value else value, "text")
+    if "&" in value:
+        # Unescaping can make controls ("&amp;#12;"): text the document did not hold.
+        return Text(html.unescape(value), "text", made=True)
+    return Text(value, "text")
 
 
 def _markup(element: etree._Element) -> Text:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import html.entities
 import re
 from collections.abc import Callable, Iterator
+from types import MappingProxyType
+from typing import Final
 
 from lxml import etree
 
@@ -45,8 +47,29 @@ _COMMON_PREFIXES = {
 }
 # The name of the document element's start tag (after the prolog).
 _ROOT_START = re.compile(rb"<(?![?!])[^\s/>]+")
+# A start tag, up to its first ">", declaring a namespace; and such a declaration.
+_TAG_DECLARING_NAMESPACES = re.compile(rb"<[^\s<>/!?][^<>]*?\sxmlns[^<>]*")
+_NAMESPACE_DECLARATION = re.compile(rb"""(\sxmlns(?::[^\s=<>"']+)?\s*=\s*)("[^"]*"|'[^']*')""")
+_WHITESPACE = re.compile(rb"\s+")
 # A repair applied to text outside CDATA; it records what it changed in the set.
 _Fixer = Callable[[bytes, set[str]], bytes]
+
+
+# How every parser of untrusted documents is configured: told they are UTF-8, with no
+# entity expansion, DTD or network, and libxml2's size and depth limits.
+_PARSER_OPTIONS: Final = MappingProxyType(
+    {
+        "encoding": "utf-8",
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "dtd_validation": False,
+        "huge_tree": False,
+        "remove_pis": True,
+        "remove_comments": True,
+        "collect_ids": False,
+    }
+)
 
 
 def new_parser(*, recover: bool = False) -> etree.XMLParser:
@@ -55,18 +78,7 @@ def new_parser(*, recover: bool = False) -> etree.XMLParser:
     Parsers are not thread-safe when shared across threads mid-parse, and a new one
     costs microseconds, so callers make one per document.
     """
-    return etree.XMLParser(
-        encoding="utf-8",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_pis=True,
-        remove_comments=True,
-        recover=recover,
-        collect_ids=False,
-    )
+    return etree.XMLParser(recover=recover, **_PARSER_OPTIONS)
 
 
 def parse_strict(utf8: bytes) -> etree._Element:
@@ -89,6 +101,24 @@ def strip_doctype(utf8: bytes) -> bytes:
         # Not in the prolog (inside a comment, CDATA or text): not a declaration.
         return utf8
     return utf8[: match.start()] + utf8[match.end() :]
+
+
+# C1 controls (U+0080-U+009F) in UTF-8, and character references to them. The reference
+# pattern starts with "#" so that the regex engine skips to the rare "#"s, not to every
+# "&" of escaped markup; the lookbehind then requires the "&".
+_C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")
+_C1_REFERENCE = re.compile(rb"#(?<=&#)(?:0*1(?:2[89]|[3-5][0-9])|x0*[89][0-9a-f]);", re.IGNORECASE)
+
+
+def may_hold_c1_controls(utf8: bytes) -> bool:
+    """Whether text parsed from the document may hold a C1 control character.
+
+    False is certain: there is neither such a character nor a reference to one. True may
+    be a false alarm (a reference inside CDATA or a comment is not one).
+    """
+    if b"\xc2" in utf8 and _C1_CONTROL.search(utf8) is not None:
+        return True
+    return b"#" in utf8 and _C1_REFERENCE.search(utf8) is not None
 
 
 _TAG_MISMATCH = re.compile(r"Opening and ending tag mismatch: ([^\s]+) line (\d+) and")
@@ -120,6 +150,53 @@ def close_unclosed_element(utf8: bytes, error_message: str) -> bytes | None:
         if insert_at >= 0 and not utf8.startswith(b"</" + name, insert_at):
             return utf8[:insert_at] + b"</" + name + b">" + utf8[insert_at:]
     return None
+
+
+def complete_truncated(utf8: bytes) -> bytes | None:
+    """The document with the end tags it lacks added at its end; None if it lacks none.
+
+    That is what a document cut short needs (a transfer broken off, a full disk): it is
+    well-formed as far as it goes, but for its last piece of markup. A last partial tag,
+    comment or declaration is dropped first; a last CDATA section is ended, keeping its
+    text, as is text cut short. Returns None when the document is not well-formed up to
+    its end, or when every element it opens is closed.
+    """
+    cut = _without_partial_markup(utf8)
+    parser = etree.XMLPullParser(events=("start", "end"), **_PARSER_OPTIONS)
+    try:
+        parser.feed(cut)
+    except etree.XMLSyntaxError:
+        return None
+    still_open: list[etree._Element] = []
+    for event, element in parser.read_events():
+        if event == "start":
+            still_open.append(element)
+        else:
+            still_open.pop()
+    if not still_open:
+        return None
+    end_tags = [f"</{_qualified_name(element)}>" for element in reversed(still_open)]
+    return cut + "".join(end_tags).encode()
+
+
+def _without_partial_markup(utf8: bytes) -> bytes:
+    """The document without the markup it ends in the middle of, or with its CDATA ended."""
+    cdata = utf8.rfind(b"<![CDATA[")
+    if cdata >= 0 and utf8.find(b"]]>", cdata) < 0:
+        return utf8 + b"]]>"
+    comment = utf8.rfind(b"<!--")
+    if comment >= 0 and utf8.find(b"-->", comment) < 0:
+        return utf8[:comment]
+    markup = utf8.rfind(b"<")
+    if markup >= 0 and utf8.find(b">", markup) < 0:
+        return utf8[:markup]
+    return utf8
+
+
+def _qualified_name(element: etree._Element) -> str:
+    """The element's name as its start tag wrote it, prefix included."""
+    local = etree.QName(element).localname
+    return f"{element.prefix}:{local}" if element.prefix else local
 
 
 def _end_of_text(utf8: bytes, position: int) -> int:
@@ -158,6 +235,9 @@ def repair(utf8: bytes) -> tuple[bytes, list[str]]:
         utf8 = _outside_cdata(utf8, _fix_references, fixes)
     if b"<" in utf8:
         utf8 = _outside_cdata(utf8, _fix_stray_less_than, fixes)
+    if b"xmlns" in utf8:
+        # After the stray "<"s are escaped: every "<" left outside CDATA starts markup.
+        utf8 = _outside_cdata(utf8, _fix_namespace_names, fixes)
     return utf8, fixes
 
 
@@ -238,6 +318,27 @@ def _fix_references(chunk: bytes, changed: set[str]) -> bytes:
     if len(fixed) != len(chunk):
         changed.add("bare ampersand escaped")
     return _NAMED_REFERENCE.sub(named, fixed)
+
+
+def _fix_namespace_names(chunk: bytes, changed: set[str]) -> bytes:
+    """Remove whitespace from namespace names, which libxml2 refuses as invalid URIs.
+
+    A URI holds no whitespace; when a document has some in one, it was wrapped as long
+    lines are, and RFC 3986 (appendix C) says to ignore it. Generators that wrap their
+    output ("http://www\\n.w3.org/2005/Atom") thereby get their namespace back.
+    """
+
+    def value(match: re.Match[bytes]) -> bytes:
+        quoted = match.group(2)
+        if _WHITESPACE.search(quoted) is None:
+            return match.group(0)
+        changed.add("whitespace removed from namespace names")
+        return match.group(1) + _WHITESPACE.sub(b"", quoted)
+
+    def tag(match: re.Match[bytes]) -> bytes:
+        return _NAMESPACE_DECLARATION.sub(value, match.group(0))
+
+    return _TAG_DECLARING_NAMESPACES.sub(tag, chunk)
 
 
 def _fix_stray_less_than(chunk: bytes, changed: set[str]) -> bytes:

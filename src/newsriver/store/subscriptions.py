@@ -34,6 +34,17 @@ class Subscription:
     disabled_reason: str | None
 
 
+def find_feed(connection: Connection, url: str) -> int | None:
+    """The id of the feed fetched from `url`, if newsriver has one."""
+    feed_id = connection.scalar(select(_f.c.id).where(_f.c.url == url))
+    return None if feed_id is None else int(feed_id)
+
+
+def feed_title(connection: Connection, feed_id: int) -> str | None:
+    title: str | None = connection.scalar(select(_f.c.title).where(_f.c.id == feed_id))
+    return title
+
+
 def get_or_create_feed(connection: Connection, url: str, *, now: datetime) -> tuple[int, bool]:
     """The id of the feed at `url`, creating it (due at once) when new; (id, created)."""
     existing = connection.scalar(select(_f.c.id).where(_f.c.url == url))
