@@ -19,6 +19,8 @@ from newsriver.feeds.dates import parse_date
 from newsriver.feeds.draft import EntryDraft, FeedDraft, Text, TextKind, offer
 from newsriver.feeds.urls import resolve_url
 
+# Handlers get the base URL in force in the element's parent; those that resolve URLs
+# apply the element's own xml:base first (`el.base_of`), which the others need not look up.
 _Handler = Callable[[EntryDraft, etree._Element, str | None], None]
 _FeedHandler = Callable[[FeedDraft, etree._Element, str | None], None]
 
@@ -38,15 +40,12 @@ def read_atom(root: etree._Element, url: str) -> FeedDraft:
         tag = child.tag
         if tag == entry_tag:
             draft.entries.append(_read_entry(child, base, entry_handlers))
-        elif isinstance(tag, str):
+        else:
+            # Comments and the like have no string tag, and so no handler.
             handler = feed_handlers.get(tag)
             if handler is not None:
-                handler(draft, child, _child_base(child, base))
+                handler(draft, child, base)
     return draft
-
-
-def _child_base(element: etree._Element, parent_base: str | None) -> str | None:
-    return el.base_of(element, parent_base)
 
 
 def _read_entry(
@@ -55,9 +54,9 @@ def _read_entry(
     base = el.base_of(entry_element, feed_base)
     entry = EntryDraft(base=base)
     for child in entry_element:
-        handler = handlers.get(child.tag) if isinstance(child.tag, str) else None
+        handler = handlers.get(child.tag)
         if handler is not None:
-            handler(entry, child, _child_base(child, base))
+            handler(entry, child, base)
     return entry
 
 
@@ -178,7 +177,7 @@ def _entry_link(entry: EntryDraft, element: etree._Element, base: str | None) ->
     if link is None:
         return
     rel, href, mime, length = link
-    href = _resolve_href(href, base)
+    href = _resolve_href(href, el.base_of(element, base))
     if rel == "alternate" and entry.link is None and _is_html_alternate(mime):
         entry.link = href
     elif rel == "enclosure":
@@ -188,7 +187,7 @@ def _entry_link(entry: EntryDraft, element: etree._Element, base: str | None) ->
 
 
 def _entry_author(entry: EntryDraft, element: etree._Element, base: str | None) -> None:
-    person = el.person_from_children(element, base)
+    person = el.person_from_children(element, el.base_of(element, base))
     if person is not None:
         entry.authors.append(person)
 
@@ -233,8 +232,9 @@ def _media_description(entry: EntryDraft, element: etree._Element, base: str | N
 
 
 def _media_group(entry: EntryDraft, element: etree._Element, base: str | None) -> None:
+    base = el.base_of(element, base)
     for child in element:
-        handler = _MEDIA.get(child.tag) if isinstance(child.tag, str) else None
+        handler = _MEDIA.get(child.tag)
         if handler is not None:
             handler(entry, child, base)
 
@@ -284,7 +284,7 @@ def _feed_link(feed: FeedDraft, element: etree._Element, base: str | None) -> No
     if link is None:
         return
     rel, href, mime, _ = link
-    href = _resolve_href(href, base)
+    href = _resolve_href(href, el.base_of(element, base))
     if rel == "alternate" and feed.link is None and _is_html_alternate(mime):
         feed.link = href
     elif rel == "self":
@@ -302,17 +302,17 @@ def _feed_modified(feed: FeedDraft, element: etree._Element, base: str | None) -
 
 
 def _feed_author(feed: FeedDraft, element: etree._Element, base: str | None) -> None:
-    person = el.person_from_children(element, base)
+    person = el.person_from_children(element, el.base_of(element, base))
     if person is not None:
         feed.authors.append(person)
 
 
 def _feed_icon(feed: FeedDraft, element: etree._Element, base: str | None) -> None:
-    feed.icon = feed.icon or resolve_url(el.text(element), base)
+    feed.icon = feed.icon or resolve_url(el.text(element), el.base_of(element, base))
 
 
 def _feed_logo(feed: FeedDraft, element: etree._Element, base: str | None) -> None:
-    feed.logo = feed.logo or resolve_url(el.text(element), base)
+    feed.logo = feed.logo or resolve_url(el.text(element), el.base_of(element, base))
 
 
 @lru_cache(maxsize=8)  # keyed by the namespace, which a document chooses: bounded

@@ -170,7 +170,7 @@ def _finish_entry(draft: EntryDraft, feed_base: str, clean: bool) -> ParsedEntry
         updated=draft.updated,
         summary=summary,
         content=content,
-        categories=tuple(_unique(c for c in _lines(draft.categories, clean) if c)),
+        categories=_categories(draft.categories, clean),
         enclosures=enclosures,
         thumbnail=resolve_url(draft.thumbnail, base) or _image(enclosures),
         comments=resolve_url(draft.comments, base),
@@ -202,10 +202,6 @@ def _plain(text: Text | None, clean: bool) -> str | None:
     return _one_line(text.value, html=text.kind == "html", clean=clean or text.made)
 
 
-def _lines(values: list[str], clean: bool) -> list[str | None]:
-    return [_one_line(value, clean=clean) for value in values]
-
-
 def _one_line(value: str, *, html: bool = True, clean: bool = True) -> str | None:
     """Plain text on one line, for titles, names and categories; None when empty.
 
@@ -225,8 +221,11 @@ def _html(text: Text | None, base: str | None, clean: bool) -> str | None:
     if text is None or not text.value.strip():
         return None
     value = _clean_text(text.value) if clean or text.made else text.value
-    markup = value if text.kind == "html" else text_to_html(value)
-    return sanitize_html(markup, base) or None
+    if text.kind == "text":
+        # Already what sanitising would make of it: all the markup is its own <p> and
+        # <br> (test_sanitize: test_text_to_html_is_already_sanitised).
+        return text_to_html(value) or None
+    return sanitize_html(value, base) or None
 
 
 def _clean_text(value: str) -> str:
@@ -251,9 +250,19 @@ def _people(people: list[Person], base: str | None, clean: bool) -> tuple[Person
         name = _one_line(person.name, clean=clean) if person.name else None
         email = _storable(person.email).strip() if person.email else None
         uri = resolve_url(person.uri, base)
-        if name or email or uri:
-            finished.append(Person(name=name or None, email=email or None, uri=uri))
-    return tuple(_unique(finished))
+        if not (name or email or uri):
+            continue
+        name, email = name or None, email or None
+        if name == person.name and email == person.email and uri == person.uri:
+            finished.append(person)  # already as finished: no copy needed
+        else:
+            finished.append(Person(name=name, email=email, uri=uri))
+    return tuple(finished) if len(finished) < 2 else tuple(_unique(finished))
+
+
+def _categories(raw: list[str], clean: bool) -> tuple[str, ...]:
+    lines = [line for line in (_one_line(value, clean=clean) for value in raw) if line]
+    return tuple(lines) if len(lines) < 2 else tuple(_unique(lines))
 
 
 def _enclosures(

@@ -191,6 +191,8 @@ def parse_person(value: str) -> Person | None:
     value = value.strip()
     if not value:
         return None
+    if "@" not in value:
+        return Person(name=value)  # every shape with an address has an "@"
     for pattern in (_EMAIL_PAREN_NAME, _NAME_ANGLE_EMAIL, _NAME_PAREN_EMAIL):
         match = pattern.match(value)
         if match:

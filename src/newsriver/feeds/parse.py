@@ -5,7 +5,9 @@ The flow, for XML:
     decode (BOM → HTTP charset → declaration → UTF-8 → windows-1252, repaired)
     → strict lxml parse
         → on failure: repair the text (bare &, HTML entities, controls, stray <,
-          garbage before the prolog) and parse strictly again
+          garbage before the prolog, whitespace in namespace names) and parse
+          strictly again, adding missing end tags (a forgotten one, or all those a
+          truncated document lacks)
             → on failure: feedparser's loose parser
     → read RSS / RDF / Atom into a draft → finish (sanitise, resolve, identify)
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 import html.entities
 import re
 from collections.abc import Callable, Iterator
-from types import MappingProxyType
-from typing import Final
+from typing import Final, TypedDict
 
 from lxml import etree
 
@@ -47,7 +46,9 @@ _COMMON_PREFIXES = {
 }
 # The name of the document element's start tag (after the prolog).
 _ROOT_START = re.compile(rb"<(?![?!])[^\s/>]+")
-# A start tag, up to its first ">", declaring a namespace; and such a declaration.
+# A namespace declaration with whitespace in its value, anywhere (a cheap first look);
+# a start tag, up to its first ">", declaring a namespace; and such a declaration.
+_SPACED_NAMESPACE = re.compile(rb"""xmlns(?::[^\s=<>"']+)?\s*=\s*(?:"[^"]*\s|'[^']*\s)""")
 _TAG_DECLARING_NAMESPACES = re.compile(rb"<[^\s<>/!?][^<>]*?\sxmlns[^<>]*")
 _NAMESPACE_DECLARATION = re.compile(rb"""(\sxmlns(?::[^\s=<>"']+)?\s*=\s*)("[^"]*"|'[^']*')""")
 _WHITESPACE = re.compile(rb"\s+")
@@ -55,21 +56,31 @@ _WHITESPACE = re.compile(rb"\s+")
 _Fixer = Callable[[bytes, set[str]], bytes]
 
 
+class _ParserOptions(TypedDict):
+    encoding: str
+    resolve_entities: bool
+    no_network: bool
+    load_dtd: bool
+    dtd_validation: bool
+    huge_tree: bool
+    remove_pis: bool
+    remove_comments: bool
+    collect_ids: bool
+
+
 # How every parser of untrusted documents is configured: told they are UTF-8, with no
 # entity expansion, DTD or network, and libxml2's size and depth limits.
-_PARSER_OPTIONS: Final = MappingProxyType(
-    {
-        "encoding": "utf-8",
-        "resolve_entities": False,
-        "no_network": True,
-        "load_dtd": False,
-        "dtd_validation": False,
-        "huge_tree": False,
-        "remove_pis": True,
-        "remove_comments": True,
-        "collect_ids": False,
-    }
-)
+_PARSER_OPTIONS: Final[_ParserOptions] = {
+    "encoding": "utf-8",
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_pis": True,
+    "remove_comments": True,
+    "collect_ids": False,
+}
 
 
 def new_parser(*, recover: bool = False) -> etree.XMLParser:
@@ -169,10 +180,10 @@ def complete_truncated(utf8: bytes) -> bytes | None:
         return None
     still_open: list[etree._Element] = []
     for event, element in parser.read_events():
-        if event == "start":
-            still_open.append(element)
-        else:
+        if event == "end":
             still_open.pop()
+        elif isinstance(element, etree._Element):
+            still_open.append(element)
     if not still_open:
         return None
     end_tags = [f"</{_qualified_name(element)}>" for element in reversed(still_open)]
@@ -235,7 +246,7 @@ def repair(utf8: bytes) -> tuple[bytes, list[str]]:
         utf8 = _outside_cdata(utf8, _fix_references, fixes)
     if b"<" in utf8:
         utf8 = _outside_cdata(utf8, _fix_stray_less_than, fixes)
-    if b"xmlns" in utf8:
+    if _SPACED_NAMESPACE.search(utf8) is not None:
         # After the stray "<"s are escaped: every "<" left outside CDATA starts markup.
         utf8 = _outside_cdata(utf8, _fix_namespace_names, fixes)
     return utf8, fixes
