@@ -1,13 +1,20 @@
-"""The storage contract, search: words and phrases, edits, and entries committed out of
-id order (on SQLite and PostgreSQL)."""
+"""The storage contract, search: words and phrases, case and accents, edits, purges,
+entries committed out of id order, concurrent indexers (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from newsriver.store.database import Database
+from newsriver.store.retention import RetentionPolicy, purge
+from newsriver.store.search import MAX_TEXT_CHARS, index_pending, text_of
 from tests.store import (
+    NOW,
     add_feed,
     add_user,
     commit_out_of_id_order,
+    dated_items,
+    empty_tables,
     entries_of,
     entry_count,
     ids_of,
@@ -15,6 +22,11 @@ from tests.store import (
     refresh,
 )
 from tests.support.feed_server import Item
+
+
+def _indexed_count(database: Database) -> int:
+    with database.read() as connection:
+        return int(connection.scalar(text("SELECT count(*) FROM entry_search")) or 0)
 
 
 def test_search_matches_words_and_phrases_of_the_users_own_entries(database: Database) -> None:
@@ -74,3 +86,67 @@ def test_entries_committed_out_of_id_order_are_still_indexed(database: Database)
     a_ids, b_ids = commit_out_of_id_order(database, alice, lambda: index_search(database))
     index_search(database)
     assert sorted(ids_of(database, alice, search="entry")) == sorted(a_ids + b_ids)
+
+
+def test_search_folds_case_and_on_sqlite_accents(database: Database) -> None:
+    alice = add_user(database, "alice")
+    feed_id = add_feed(database, "https://example.org/accents.xml", alice)
+    body = "<p>Cr&egrave;me <b>BRÛLÉE</b> at the Café&nbsp;Olé</p>"
+    [entry_id] = refresh(database, feed_id, [Item("a-1", "Éclairs", body=body)]).new_ids
+    index_search(database)
+
+    for words in ("crème brûlée", '"café olé"', "éCLAIRS", "CAFÉ"):
+        assert ids_of(database, alice, search=words) == [entry_id], words
+    # unicode61 with remove_diacritics 2; PostgreSQL's `simple` keeps accents.
+    folded = [entry_id] if database.dialect == "sqlite" else []
+    assert ids_of(database, alice, search="creme brulee") == folded
+    assert ids_of(database, alice, search='"cafe ole" eclairs') == folded
+
+
+def test_purged_entries_leave_the_index(database: Database) -> None:
+    alice = add_user(database, "alice")
+    feed_id = add_feed(database, "https://example.org/purged.xml", alice)
+    ids = refresh(database, feed_id, dated_items("p", 4)).new_ids
+    assert index_search(database) == 4
+    with database.write() as connection:
+        assert purge(connection, RetentionPolicy(max_age=None, max_count=1), now=NOW) == 3
+
+    assert _indexed_count(database) == entry_count(database) == 1
+    assert ids_of(database, alice, search="entry") == [ids[-1]]
+
+
+def test_indexers_on_postgresql_take_separate_batches(postgresql_database: Database) -> None:
+    """Several workers may index at once: the second takes the entries the first has not
+    claimed, without waiting for it (and without indexing an entry twice). PostgreSQL
+    only: SQLite has one writer at a time."""
+    try:
+        _two_indexers_at_once(postgresql_database)
+    finally:
+        empty_tables(postgresql_database)
+
+
+def _two_indexers_at_once(database: Database) -> None:
+    alice = add_user(database, "alice")
+    feed_id = add_feed(database, "https://example.org/two-workers.xml", alice)
+    ids = refresh(database, feed_id, dated_items("w", 5)).new_ids
+
+    with database.write() as first:
+        assert index_pending(first, limit=3) == 3
+        with database.write() as second:
+            second.execute(text("SET LOCAL lock_timeout = '5s'"))
+            assert index_pending(second, limit=10) == 2
+            assert index_pending(second, limit=10) == 0
+    assert index_search(database) == 0
+    assert _indexed_count(database) == 5
+    assert sorted(ids_of(database, alice, search="entry")) == sorted(ids)
+
+
+def test_text_of_keeps_the_words_and_at_least_the_first_max_text_chars() -> None:
+    assert text_of(None) == text_of("") == ""
+    html = '<p>Fish &amp; <a href="https://example.org/x">chips</a></p><p>pea&shy;soup</p>'
+    assert text_of(html).split() == ["Fish", "&", "chips", "pea\u00adsoup"]
+    # Long texts are cut after their white space is collapsed, as markup-heavy HTML is
+    # mostly white space once its tags are gone.
+    words = [f"w{number}" for number in range(6000)]
+    html = "".join(f"<p>{word}</p>\n  " for word in words)
+    assert text_of(html) == " ".join(words)[:MAX_TEXT_CHARS]

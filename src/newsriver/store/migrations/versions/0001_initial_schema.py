@@ -363,12 +363,25 @@ def _create_search_index() -> None:
     so that the portable schema in `store/schema.py` stays free of dialect types. The
     `simple` configuration on PostgreSQL and `unicode61` on SQLite both fold case and
     do no stemming: feeds come in every language.
+
+    Tuned for `store.search.index_pending` (measured on 35,000 entries):
+    - FTS5 merges a level's segments once it holds `automerge` of them. Each indexing
+      transaction adds segments; merging 16 at a time instead of 4 halves how often
+      every term is rewritten, and indexing took a third less time, for searches a few
+      milliseconds slower. `detail=full` (the default) stays: phrases need positions.
+    - The FTS5 table keeps its own copy of the text: without it (`content=''`) indexing
+      was a quarter faster, but SQLite before 3.43 can only delete a row from such a
+      table given the exact text that was indexed, which an edited entry no longer has.
+    - A tsvector of a few KB is stored out of line, and PostgreSQL tried to compress
+      each one with pglz, in vain (positions do not compress); EXTERNAL skips the try,
+      which was half the cost of storing them.
     """
     if op.get_context().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE entry_search USING fts5("
             "title, body, tokenize = 'unicode61 remove_diacritics 2')"
         )
+        op.execute("INSERT INTO entry_search (entry_search, rank) VALUES ('automerge', 16)")
         op.execute(
             "CREATE TRIGGER entry_search_delete AFTER DELETE ON entries BEGIN "
             "DELETE FROM entry_search WHERE rowid = old.id; END"
@@ -379,6 +392,7 @@ def _create_search_index() -> None:
             "entry_id BIGINT PRIMARY KEY REFERENCES entries (id) ON DELETE CASCADE, "
             "document TSVECTOR NOT NULL)"
         )
+        op.execute("ALTER TABLE entry_search ALTER COLUMN document SET STORAGE EXTERNAL")
         op.execute("CREATE INDEX ix_entry_search_document ON entry_search USING GIN (document)")
 
 
