@@ -30,11 +30,12 @@ from sqlalchemy import (
     column,
     delete,
     func,
-    insert,
     select,
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from newsriver.store import schema
 
@@ -148,17 +149,17 @@ def _index_postgresql(connection: Connection, limit: int) -> int:
 
 
 def queue_for_indexing(connection: Connection, entry_ids: Sequence[int]) -> None:
-    """Queue entries whose text changed; those already queued stay queued once."""
-    queue = schema.search_queue
-    connection.execute(
-        insert(queue).from_select(
-            ["entry_id"],
-            select(schema.entries.c.id).where(
-                schema.entries.c.id.in_(entry_ids),
-                schema.entries.c.id.not_in(select(queue.c.entry_id)),
-            ),
-        )
+    """Queue entries whose text changed; those already queued stay queued once.
+
+    ON CONFLICT rather than a NOT IN check: on PostgreSQL an indexer may hold a queued
+    row it is about to delete; the insert then waits for it and queues the edit again,
+    where NOT IN would still see the row and drop the edit from the index for good.
+    """
+    dialect_insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+    statement = dialect_insert(schema.search_queue).from_select(
+        ["entry_id"], select(schema.entries.c.id).where(schema.entries.c.id.in_(entry_ids))
     )
+    connection.execute(statement.on_conflict_do_nothing())
 
 
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
