@@ -1,9 +1,9 @@
 """The refresh pipeline end to end: a real HTTP server on 127.0.0.1, the real fetcher,
 parser and decisions, and the store on SQLite and on PostgreSQL.
 
-Each test subscribes users to feeds served by `tests.support.feed_server`, runs
-`refresh_feeds` as `newsriver refresh` does, and checks what the server saw and what the
-store holds.
+The `database` fixture (tests/store/conftest.py) runs each test on both. Each test
+subscribes users to feeds served by `tests.support.feed_server`, runs `refresh_feeds` as
+`newsriver refresh` does, and checks what the server saw and what the store holds.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import asyncio
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,44 +21,16 @@ from newsriver.clock import utcnow
 from newsriver.fetch import FetcherConfig
 from newsriver.settings import parse_private_networks
 from newsriver.store import accounts, schema, subscriptions
-from newsriver.store.database import Database, open_database
+from newsriver.store.database import Database
 from newsriver.store.entries import EntryQuery, EntryRow, list_entries, set_read, set_starred
 from newsriver.store.records import FeedForUpdate
 from newsriver.store.updates import claim_due_feeds, feeds_for_update
 from newsriver.update import worker
 from newsriver.update.outcomes import REDIRECT_STABLE_AFTER
 from newsriver.update.pipeline import RefreshSummary, refresh_feeds
-from tests.store import DIALECTS, empty_tables, postgresql_url, sqlite_url
 from tests.support.feed_server import FeedServer, Item
 
 PUBLISHED = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def postgresql_database() -> Iterator[Database]:
-    with postgresql_url() as url:
-        database = open_database(url)
-        try:
-            yield database
-        finally:
-            database.close()
-
-
-@pytest.fixture(params=DIALECTS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """As in tests/store/conftest.py: a new SQLite file, or the module's PostgreSQL."""
-    if request.param == "sqlite":
-        database = open_database(sqlite_url(tmp_path))
-        try:
-            yield database
-        finally:
-            database.close()
-        return
-    database = request.getfixturevalue("postgresql_database")
-    try:
-        yield database
-    finally:
-        empty_tables(database)
 
 
 @pytest.fixture
