@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from newsriver import __version__
 from newsriver.settings import Settings
 from newsriver.web.app import create_app
 
@@ -26,17 +25,13 @@ def test_healthz(client: TestClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_home_page_is_honest_about_what_exists(client: TestClient) -> None:
-    response = client.get("/")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/html")
-    assert "charset=utf-8" in response.headers["content-type"]
-    page = response.text
-    assert page.startswith("<!doctype html>")
-    assert __version__ in page
-    assert "not built yet" in page
-    assert "newsriver parse" in page
-    assert "newsriver import" in page
+def test_home_page_leads_a_new_instance_to_setup(client: TestClient) -> None:
+    response = client.get("/login", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/setup"
+    page = client.get("/setup")
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.text.startswith("<!doctype html>")
 
 
 def test_settings_are_kept_for_the_handlers(tmp_path: Path) -> None:

@@ -9,34 +9,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from html import escape
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from newsriver import __version__
 from newsriver.service.refresh import run_worker
 from newsriver.settings import Settings
 from newsriver.store.database import open_database
-
-_INDEX_HTML = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>newsriver</title>
-</head>
-<body>
-<h1>newsriver {version}</h1>
-<p>The web reader is not built yet. This server answers <a href="/healthz">/healthz</a>
-and, in the background, fetches the feeds of its users as they fall due.</p>
-<p>Users and subscriptions are managed from the command line for now:
-<code>newsriver user add NAME</code>, <code>newsriver import FILE.opml --user NAME</code>,
-<code>newsriver refresh</code>, <code>newsriver stats</code>; and
-<code>newsriver parse FILE_OR_URL</code> prints a feed as one line of normalised JSON.</p>
-</body>
-</html>
-"""
+from newsriver.web.auth.headers import SecurityHeadersMiddleware
+from newsriver.web.auth.secret import secret_key
+from newsriver.web.auth.sessions import SessionMiddleware
+from newsriver.web.auth.throttle import LoginThrottle
+from newsriver.web.ui import include_ui
 
 
 def create_app(settings: Settings, *, scheduler: bool = True) -> FastAPI:
@@ -73,19 +57,19 @@ def create_app(settings: Settings, *, scheduler: bool = True) -> FastAPI:
         openapi_url=None,
         lifespan=lifespan,
     )
-    # Handlers added later reach configuration through `request.app.state.settings`.
+    # Handlers reach these through `request.app.state`.
     app.state.settings = settings
+    app.state.secret_key = secret_key(settings)
+    app.state.login_throttle = LoginThrottle()
 
     app.add_api_route("/healthz", healthz, methods=["GET"])
-    app.add_api_route("/", index, methods=["GET"], response_class=HTMLResponse)
+    include_ui(app)
+    # The last added runs first: headers wrap everything, sessions wrap the routes.
+    app.add_middleware(SessionMiddleware, secret_key=app.state.secret_key)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 
 async def healthz() -> dict[str, str]:
     """Liveness for load balancers and `docker healthcheck`. Checks no dependency yet."""
     return {"status": "ok"}
-
-
-async def index() -> HTMLResponse:
-    """A placeholder home page that says plainly what is and is not there."""
-    return HTMLResponse(_INDEX_HTML.format(version=escape(__version__)))
