@@ -59,7 +59,7 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve the web application (for now: a status page and /healthz)."""
+    """Serve the web reader, and fetch feeds in the background unless --no-scheduler."""
     settings = _settings()
     # Imported here: the web stack costs every other command half a second at start-up.
     import uvicorn
