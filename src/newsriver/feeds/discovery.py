@@ -226,3 +226,67 @@ def _clean(text: str | None) -> str | None:
         return None
     text = " ".join(text.split())[:_MAX_TITLE]
     return text or None
+
+
+# <link rel> values that name a site's icon, best first: a small square icon is what a
+# list of feeds shows; Apple's touch icon is larger but square too.
+_ICON_RELS = ("icon", "shortcut icon", "apple-touch-icon", "apple-touch-icon-precomposed")
+
+
+def discover_icons(html: bytes | str, url: str) -> list[str]:
+    """The icon URLs a page announces (`<link rel="icon">` and kin), best first, then
+    the conventional `/favicon.ico` of its origin. Pure: nothing is fetched."""
+    document = _parse_page(html)
+    found: list[tuple[int, int, str]] = []
+    if document is not None:
+        base = _base_url(document, url)
+        for position, link in enumerate(document.iter("link")):
+            rel = " ".join((link.get("rel") or "").lower().split())
+            href = link.get("href")
+            if rel not in _ICON_RELS or not href:
+                continue
+            resolved = _fetchable(href, base)
+            if resolved is not None:
+                found.append((_ICON_RELS.index(rel), position, resolved))
+    urls = [resolved for _, _, resolved in sorted(found)]
+    fallback = favicon_url(url)
+    if fallback is not None:
+        urls.append(fallback)
+    return list(dict.fromkeys(urls))
+
+
+def favicon_url(url: str) -> str | None:
+    """`/favicon.ico` at the origin of `url` (where browsers look when nothing is said)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _FETCHABLE_SCHEMES or not host:
+        return None
+    return f"{parts.scheme.lower()}://{parts.netloc}/favicon.ico"
+
+
+# The image formats browsers show as icons, by their first bytes (magic numbers). The
+# Content-Type a server sends for a favicon is too often wrong to be believed.
+_IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x00\x00\x01\x00", "image/x-icon"),
+    (b"BM", "image/bmp"),
+)
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The MIME type of an icon's bytes, or None when they are no image we serve."""
+    for signature, mime in _IMAGE_SIGNATURES:
+        if data.startswith(signature):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<svg", b"<?xml")) and b"<svg" in data[:4096].lower():
+        return "image/svg+xml"
+    return None

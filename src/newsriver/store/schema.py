@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -268,6 +269,14 @@ entry_states = Table(
         sqlite_where=text("NOT read"),
         postgresql_where=text("NOT read"),
     ),
+    # The unread stream across all feeds, in entry order (migration 0002).
+    Index(
+        "ix_entry_states_unread_stream",
+        "user_id",
+        "entry_id",
+        sqlite_where=text("NOT read"),
+        postgresql_where=text("NOT read"),
+    ),
     Index(
         "ix_entry_states_starred",
         "user_id",
@@ -336,4 +345,17 @@ fetch_log = Table(
     Column("new_entries", Integer, nullable=False, server_default=text("0")),
     Column("changed_entries", Integer, nullable=False, server_default=text("0")),
     Index("ix_fetch_log_feed_id_at", "feed_id", "at"),
+)
+
+# The small image shown beside a feed's name (a favicon, or the feed's own icon), fetched
+# by the worker and served by newsriver itself: readers' browsers never ask the
+# publisher's site. A row without data records that none was found, and when.
+feed_icons = Table(
+    "feed_icons",
+    metadata,
+    Column("feed_id", Id, ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("content_type", String(50)),
+    Column("data", LargeBinary),
+    Column("source_url", Text),
+    Column("checked_at", UtcDateTime, nullable=False),
 )

@@ -20,6 +20,7 @@ from newsriver.store.database import Database
 from newsriver.store.retention import RetentionPolicy, purge
 from newsriver.store.search import index_pending
 from newsriver.store.updates import claim_due_feeds, next_claimable_at
+from newsriver.update.icons import refresh_icons
 from newsriver.update.pipeline import refresh_feeds
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ async def run_worker(
             with database.write() as connection:
                 if not index_pending(connection):
                     break
+        # A few icons per round: new feeds get theirs within minutes, and a refresh of
+        # thousands of feeds is not held up by thousands of icon requests.
+        await refresh_icons(database, fetcher_config, now=utcnow())
         if time.monotonic() >= next_purge:
             with database.write() as connection:
                 purged = purge(connection, policy, now=utcnow())

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from newsriver.web.ui import accounts, admin, manage, preferences, reading, register
+from newsriver.web.ui import accounts, admin, icons, manage, preferences, reading, register
 from newsriver.web.ui.errors import install_error_pages
 from newsriver.web.ui.static_files import ImmutableStaticFiles
 from newsriver.web.ui.templating import STATIC
 
 
 def include_ui(app: FastAPI) -> None:
-    for module in (accounts, reading, manage, preferences, admin, register):
+    for module in (accounts, icons, reading, manage, preferences, admin, register):
         app.include_router(module.router)
     app.mount("/static", ImmutableStaticFiles(directory=STATIC), name="static")
     install_error_pages(app)
