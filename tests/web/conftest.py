@@ -94,7 +94,10 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from run_server(settings)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the
+# main thread while it is started, and tests elsewhere that call `asyncio.run` would fail
+# if they ran while a browser was up.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")

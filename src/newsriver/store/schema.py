@@ -345,6 +345,8 @@ fetch_log = Table(
     Column("new_entries", Integer, nullable=False, server_default=text("0")),
     Column("changed_entries", Integer, nullable=False, server_default=text("0")),
     Index("ix_fetch_log_feed_id_at", "feed_id", "at"),
+    # Health counts (304 ratio) read from the index alone (migration 0004).
+    Index("ix_fetch_log_feed_outcome", "feed_id", "outcome", "at"),
 )
 
 # The small image shown beside a feed's name (a favicon, or the feed's own icon), fetched
