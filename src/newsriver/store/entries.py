@@ -1,23 +1,67 @@
-"""A user's entries: listing with keyset pagination, and read/starred state.
+"""A user's entries: listing with keyset pagination, read/starred state, mark-all-read.
 
 Streams are ordered by entry id, which grows with insertion (FreshRSS orders its main
 stream the same way): pagination is `id < cursor` on an index, never OFFSET, and a page
 stays stable while new entries arrive.
+
+Which index serves which stream (measured with EXPLAIN QUERY PLAN on SQLite, 1,000,000
+entries of one user, 1,000 feeds):
+
+- everything: the primary key (user_id, entry_id);
+- unread: `ix_entry_states_unread_stream` (user_id, entry_id) WHERE NOT read. Without it
+  a reader who had read all but a few old entries waited 410 ms for a page;
+- a feed: `ix_entry_states_feed`, or `ix_entry_states_unread` when unread;
+- a category: the newest page of each of its feeds on the same indexes, merged (a
+  UNION ALL of one small range per feed): 0.1-2 ms, where filtering the primary key
+  by feed took 30 ms (265 ms unread) for a category of rarely-posting feeds;
+- a label: the label's own primary key (label_id, entry_id), joined to the state;
+- starred: `ix_entry_states_starred`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
-from sqlalchemy import Connection, Select, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    TextualSelect,
+    column,
+    exists,
+    func,
+    not_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 
 from newsriver.store import schema
 from newsriver.store.search import search_clause
 
-_e, _st = schema.entries, schema.entry_states
+_e, _st, _s = schema.entries, schema.entry_states, schema.subscriptions
+_el, _lb = schema.entry_labels, schema.labels
+
+# The partial indexes' predicates, written exactly as their WHERE clauses. SQLAlchemy
+# writes `~entry_states.c.read` as `read = 0` on SQLite (which has no boolean type), and
+# SQLite's planner does not see that `read = 0` implies `NOT read`: no query would use
+# the indexes `ix_entry_states_unread`, `ix_entry_states_unread_stream` and
+# `ix_entry_states_starred` (counts took 1.7 s instead of 9 ms on 1,000,000 entries).
+UNREAD = type_coerce(not_(type_coerce(_st.c.read, Integer)), Boolean)
+STARRED = type_coerce(text("entry_states.starred"), Boolean)
+
+# Above this many feeds a category is read by filtering the user's whole stream: SQLite
+# allows 500 terms in a compound SELECT, and a category that large is dense anyway.
+MAX_MERGED_FEEDS = 200
+# The most entries one page may hold, and one state change may name.
+MAX_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +70,8 @@ class EntryQuery:
 
     feed_id: int | None = None
     category_id: int | None = None
+    # Only entries carrying this label (of this user's: another's selects nothing).
+    label_id: int | None = None
     unread_only: bool = False
     starred_only: bool = False
     # Plain words and "quoted phrases", all required.
@@ -38,14 +84,19 @@ class EntryQuery:
 
 @dataclass(frozen=True, slots=True)
 class EntryRow:
+    """An entry as a stream shows it. The feed's name and icon come from the caller's
+    list of subscriptions, which every page has already."""
+
     id: int
     feed_id: int
     title: str | None
     link: str | None
     author: str | None
+    # Sanitised HTML (feeds/sanitize.py), safe to insert into a page as it is.
     summary: str | None
     content: str | None
     published: datetime | None
+    # The published time, else when first seen: what day separators group by.
     sort_at: datetime
     read: bool
     starred: bool
@@ -71,34 +122,130 @@ def _select(user_id: int) -> Select[tuple[object, ...]]:
     )
 
 
+def _category_feeds(user_id: int, category_id: int) -> Select[int]:
+    return select(_s.c.feed_id).where(_s.c.user_id == user_id, _s.c.category_id == category_id)
+
+
+def _label_entries(user_id: int, label_id: int) -> Select[int]:
+    """The entries carrying the label, if the label is the user's (labels have no user
+    column of their own on `entry_labels`, so the owner is checked through `labels`)."""
+    return select(_el.c.entry_id).where(
+        _el.c.label_id == label_id,
+        exists().where(_lb.c.id == label_id, _lb.c.user_id == user_id),
+    )
+
+
+def _conditions(
+    connection: Connection, user_id: int, query: EntryQuery
+) -> list[ColumnElement[bool]]:
+    """The filters of `query` on `entry_states`, except the cursor and the order."""
+    conditions: list[ColumnElement[bool]] = [_st.c.user_id == user_id]
+    if query.feed_id is not None:
+        conditions.append(_st.c.feed_id == query.feed_id)
+    if query.category_id is not None:
+        conditions.append(_st.c.feed_id.in_(_category_feeds(user_id, query.category_id)))
+    if query.label_id is not None:
+        conditions.append(_st.c.entry_id.in_(_label_entries(user_id, query.label_id)))
+    if query.unread_only:
+        conditions.append(UNREAD)
+    if query.starred_only:
+        conditions.append(STARRED)
+    if query.search:
+        conditions.append(search_clause(connection, _st.c.entry_id, query.search))
+    return conditions
+
+
 def list_entries(connection: Connection, user_id: int, query: EntryQuery) -> list[EntryRow]:
     """One page of the user's entries matching `query`. Does not mark them read."""
-    statement = _select(user_id)
-    if query.feed_id is not None:
-        statement = statement.where(_st.c.feed_id == query.feed_id)
-    if query.category_id is not None:
-        s = schema.subscriptions
-        statement = statement.where(
-            _st.c.feed_id.in_(
-                select(s.c.feed_id).where(
-                    s.c.user_id == user_id, s.c.category_id == query.category_id
-                )
-            )
-        )
-    if query.unread_only:
-        statement = statement.where(~_st.c.read)
-    if query.starred_only:
-        statement = statement.where(_st.c.starred)
-    if query.search:
-        statement = statement.where(search_clause(connection, _st.c.entry_id, query.search))
     newest = query.order == "newest"
+    after: list[ColumnElement[bool]] = []
     if query.after_id is not None:
-        statement = statement.where(
-            _st.c.entry_id < query.after_id if newest else _st.c.entry_id > query.after_id
+        after.append(_st.c.entry_id < query.after_id if newest else _st.c.entry_id > query.after_id)
+    statement: Select[tuple[object, ...]] | None = None
+    parameters: dict[str, object] = {}
+    order = _st.c.entry_id
+    if query.category_id is not None and not (query.search or query.label_id or query.starred_only):
+        merged = _merged_category(connection, user_id, query)
+        if merged is not None:
+            members, parameters = merged
+            statement = _select(user_id).where(_st.c.entry_id.in_(members), *after)
+    elif query.label_id is not None and query.category_id is None and not query.search:
+        statement, order = _labelled(connection, user_id, query, after), _el.c.entry_id
+    if statement is None:
+        statement = _select(user_id).where(*_conditions(connection, user_id, query), *after)
+    statement = statement.order_by(order.desc() if newest else order).limit(_limit(query))
+    return [EntryRow(**row._mapping) for row in connection.execute(statement, parameters)]
+
+
+def _limit(query: EntryQuery) -> int:
+    return max(1, min(query.limit, MAX_PAGE))
+
+
+def _labelled(
+    connection: Connection, user_id: int, query: EntryQuery, after: list[ColumnElement[bool]]
+) -> Select[tuple[object, ...]]:
+    """A label's entries, driven by the label's (label_id, entry_id) key in entry
+    order rather than by the user's whole stream tested for membership."""
+    assert query.label_id is not None
+    rest = replace(query, label_id=None)
+    return (
+        _select(user_id)
+        .join(_el, (_el.c.entry_id == _st.c.entry_id) & (_el.c.label_id == query.label_id))
+        .where(
+            exists().where(_lb.c.id == query.label_id, _lb.c.user_id == user_id),
+            *_conditions(connection, user_id, rest),
+            *after,
         )
-    statement = statement.order_by(_st.c.entry_id.desc() if newest else _st.c.entry_id)
-    rows = connection.execute(statement.limit(max(1, min(query.limit, 1000))))
-    return [EntryRow(**row._mapping) for row in rows]
+    )
+
+
+def _merged_category(
+    connection: Connection, user_id: int, query: EntryQuery
+) -> tuple[TextualSelect, dict[str, object]] | None:
+    """The ids of the first entries of each of a category's feeds (which hold the
+    page's entries), with the statement's parameters; None when the category is
+    better read by filtering the stream (very many feeds)."""
+    assert query.category_id is not None
+    feed_ids = list(connection.scalars(_category_feeds(user_id, query.category_id)))
+    if query.feed_id is not None:
+        feed_ids = [feed_id for feed_id in feed_ids if feed_id == query.feed_id]
+    if len(feed_ids) > MAX_MERGED_FEEDS:
+        return None
+    if not feed_ids:
+        # The category is not the user's, or has no feed: a member that finds nothing.
+        feed_ids = [0]
+    statement = _feed_pages(
+        len(feed_ids),
+        unread=query.unread_only,
+        newest=query.order == "newest",
+        after=query.after_id is not None,
+    )
+    parameters: dict[str, object] = {f"m_feed_{index}": feed for index, feed in enumerate(feed_ids)}
+    parameters.update(m_user_id=user_id, m_after_id=query.after_id, m_limit=_limit(query))
+    return statement, parameters
+
+
+@lru_cache(maxsize=256)
+def _feed_pages(feeds: int, *, unread: bool, newest: bool, after: bool) -> TextualSelect:
+    """`feeds` per-feed pages in one UNION ALL, each a range of `ix_entry_states_feed`
+    (or of `ix_entry_states_unread`, whose predicate `NOT read` is spelled out so that
+    SQLite uses it). Written as text and kept per shape: building it with Core's
+    constructs cost 1 ms per feed, more than running it."""
+    direction, compare = ("DESC", "<") if newest else ("ASC", ">")
+    condition = "user_id = :m_user_id AND feed_id = :m_feed_{index}"
+    if unread:
+        condition += " AND NOT read"
+    if after:
+        condition += f" AND entry_id {compare} :m_after_id"
+    # A subquery per feed: SQLite takes no LIMIT on a compound SELECT's members. Built
+    # from the constants above and numbers, never from input (which is bound).
+    member = (
+        "SELECT entry_id FROM (SELECT entry_id FROM entry_states WHERE "  # noqa: S608
+        + condition
+        + f" ORDER BY entry_id {direction} LIMIT :m_limit) AS m_{{index}}"
+    )
+    union = " UNION ALL ".join(member.format(index=index) for index in range(feeds))
+    return text(union).columns(column("entry_id", Integer))
 
 
 def set_read(
@@ -122,3 +269,46 @@ def set_starred(
         .where(_st.c.user_id == user_id, _st.c.entry_id.in_(entry_ids), _st.c.starred != starred)
         .values(starred=starred, starred_at=now if starred else None)
     ).rowcount
+
+
+def mark_all_read(
+    connection: Connection,
+    user_id: int,
+    query: EntryQuery,
+    *,
+    up_to_id: int,
+    before: datetime | None = None,
+    now: datetime,
+) -> int:
+    """Mark read the user's unread entries that `query` selects (its order, cursor and
+    limit are ignored) with an id up to `up_to_id`, and, with `before`, dated
+    (`sort_at`) before it. Returns how many changed.
+
+    `up_to_id` is the newest entry the reader's page knew of: entries that arrived after
+    the page was loaded stay unread, as the reader has not seen them.
+    """
+    conditions = _conditions(connection, user_id, query)
+    conditions += [UNREAD, _st.c.entry_id <= up_to_id]
+    if before is not None:
+        # Correlated, so each unread entry costs one primary-key probe; `sort_at` has no
+        # index, and an IN list of every old entry would read the whole table.
+        conditions.append(exists().where(_e.c.id == _st.c.entry_id, _e.c.sort_at < before))
+    return connection.execute(
+        update(_st).where(*conditions).values(read=True, read_at=now)
+    ).rowcount
+
+
+def newest_entry_id(connection: Connection, user_id: int) -> int | None:
+    """The highest entry id the user has (read or not): the mark a page remembers, to
+    tell later whether entries arrived since. One probe of the primary key."""
+    newest = connection.scalar(select(func.max(_st.c.entry_id)).where(_st.c.user_id == user_id))
+    return None if newest is None else int(newest)
+
+
+def unread_count_above(connection: Connection, user_id: int, entry_id: int) -> int:
+    """How many of the user's unread entries have an id above `entry_id` (arrived after
+    a page that knew of entries up to it)."""
+    count = connection.scalar(
+        select(func.count()).where(_st.c.user_id == user_id, UNREAD, _st.c.entry_id > entry_id)
+    )
+    return int(count or 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -67,9 +68,21 @@ async def _http(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+async def _invalid(request: Request, exc: Exception) -> Response:
+    """A malformed query or form (`?view=sideways`, `?after=abc`): FastAPI's own
+    answer is JSON meant for API clients; people get a page that says so."""
+    assert isinstance(exc, RequestValidationError)
+    if wants_json(request):
+        return JSONResponse({"error": "invalid request", "detail": exc.errors()}, status_code=422)
+    problems = sorted({str(error.get("loc", ("?",))[-1]) for error in exc.errors()})
+    message = "This address or form has a value newsriver cannot use: " + ", ".join(problems)
+    return _page(request, 422, "Bad request", message + ".")
+
+
 def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequiredError, _sign_in_required)
     app.add_exception_handler(ForbiddenError, _forbidden)
     app.add_exception_handler(CsrfError, _csrf)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _invalid)
