@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from newsriver.store import schema, subscriptions
+from newsriver.store.counts import unread_per_feed
 from newsriver.store.database import Database
 from newsriver.store.entries import EntryQuery, list_entries
-from newsriver.store.stats import collect_stats, unread_counts
+from newsriver.store.stats import collect_stats
 from tests.store import (
     HOUR,
     NOW,
@@ -180,8 +181,8 @@ def test_unread_and_starred_counts(database: Database) -> None:
             feed_a: 1,
             feed_b: 2,
         }
-        assert unread_counts(connection, alice) == {feed_a: 2, feed_b: 2}
-        assert unread_counts(connection, bob) == {}
+        assert unread_per_feed(connection, alice) == {feed_a: 2, feed_b: 2}
+        assert unread_per_feed(connection, bob) == {}
     assert (stats.users, stats.feeds, stats.entries) == (3, 2, 5)
     assert stats.unread == {"alice": 4, "bob": 0, "carol": 0}
     assert stats.starred == {"alice": 2, "bob": 2, "carol": 0}

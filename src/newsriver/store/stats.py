@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Table, func, select
 
 from newsriver.store import schema
+from newsriver.store.entries import STARRED, UNREAD
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +31,14 @@ def collect_stats(connection: Connection) -> Stats:
     for name, count in connection.execute(
         select(u.c.name, func.count())
         .join(st, st.c.user_id == u.c.id)
-        .where(~st.c.read)
+        .where(UNREAD)
         .group_by(u.c.name)
     ):
         unread[name] = count
     for name, count in connection.execute(
         select(u.c.name, func.count())
         .join(st, st.c.user_id == u.c.id)
-        .where(st.c.starred)
+        .where(STARRED)
         .group_by(u.c.name)
     ):
         starred[name] = count
@@ -48,14 +49,3 @@ def collect_stats(connection: Connection) -> Stats:
         unread=unread,
         starred=starred,
     )
-
-
-def unread_counts(connection: Connection, user_id: int) -> dict[int, int]:
-    """Unread entries per feed for one user (an index-only count on SQLite and PostgreSQL)."""
-    st = schema.entry_states
-    rows = connection.execute(
-        select(st.c.feed_id, func.count())
-        .where(st.c.user_id == user_id, ~st.c.read)
-        .group_by(st.c.feed_id)
-    )
-    return {row[0]: row[1] for row in rows}
