@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from newsriver.clock import utcnow
 from newsriver.errors import ConflictError
+from newsriver.service.accounts import check_user_name
 from newsriver.service.preferences import Preferences, preferences_to_json
 from newsriver.store import accounts, instance
 from newsriver.store.accounts import User
@@ -26,8 +27,7 @@ def create_first_admin(
 ) -> User:
     """Create the first user, an admin. ConflictError once any user exists (two
     people racing through setup get one admin, not two); ValueError for a bad name."""
-    name = name.strip()
-    check_user_name(name)
+    name = check_user_name(name)
     with database.write() as connection:
         instance.lock_for_setup(connection)
         if accounts.count_users(connection):
@@ -37,9 +37,3 @@ def create_first_admin(
         )
         set_settings_json(connection, user.id, preferences_to_json(preferences))
         return user
-
-
-def check_user_name(name: str) -> None:
-    """ValueError (for the user) when `name` cannot be a user name."""
-    if not name or len(name) > 100 or any(ch.isspace() or not ch.isprintable() for ch in name):
-        raise ValueError("a user name must be 1-100 printable characters without spaces")

@@ -79,7 +79,7 @@ def setup(
     if error is not None:
         return render(request, "setup.html", {"error": error, "name": name}, status_code=400)
     request.app.state.set_up = True
-    _start_session(request, user.id, password_hash)
+    start_session(request, user.id, password_hash)
     flash(request, f"Welcome, {user.name}. Add your first feed to start reading.")
     return RedirectResponse("/subscriptions/add", status_code=303)
 
@@ -117,7 +117,7 @@ def login(
         return render(request, "login.html", context, status_code=401)
     throttle.succeeded(name)
     assert result.password_hash is not None
-    _start_session(request, result.user.id, result.password_hash)
+    start_session(request, result.user.id, result.password_hash)
     return RedirectResponse(local_path(next), status_code=303)
 
 
@@ -132,9 +132,9 @@ def _login_context(request: Request, next_path: str | None) -> dict[str, object]
     return {"next": local_path(next_path), "registration_open": registration}
 
 
-def _start_session(request: Request, user_id: int, password_hash: str) -> None:
-    """A new session (and a new CSRF token): nothing from before sign-in carries over,
-    so a session id planted before cannot be ridden afterwards."""
+def start_session(request: Request, user_id: int, password_hash: str) -> None:
+    """Sign the user in with a new session (and a new CSRF token): nothing from before
+    sign-in carries over, so a session planted before cannot be ridden afterwards."""
     request.session.clear()
     request.session[SESSION_USER] = user_id
     request.session[SESSION_STAMP] = password_stamp(request.app.state.secret_key, password_hash)
