@@ -13,8 +13,17 @@ document.addEventListener("keydown", (event) => {
     menu.removeAttribute("open");
     menu.querySelector("summary")?.focus();
   }
-  document.body.classList.remove("sidebar-open");
+  if (document.body.classList.contains("sidebar-open")) closeSidebar();
 });
+
+function closeSidebar() {
+  document.body.classList.remove("sidebar-open");
+  for (const button of document.querySelectorAll("[data-sidebar-toggle]")) {
+    button.setAttribute("aria-expanded", "false");
+    // Focus left inside the hidden sidebar would be lost to keyboard users.
+    if (document.getElementById("sidebar")?.contains(document.activeElement)) button.focus();
+  }
+}
 
 for (const button of document.querySelectorAll("[data-sidebar-toggle]")) {
   button.addEventListener("click", () => {
