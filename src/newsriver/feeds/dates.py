@@ -93,6 +93,12 @@ _RFC822_COMMON = re.compile(
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{4}) "
     r"([0-9]{2}):([0-9]{2}):([0-9]{2}) (?:([+-])([0-9]{2})([0-9]{2})|(GMT|UTC|UT|Z|[ECMP][SD]T))"
 )
+# The 1- and 2-digit fields _RFC822_COMMON matches, by their text: a lookup costs a
+# fraction of int(), which every entry's date would otherwise pay four times.
+_TWO_DIGITS = {
+    **{str(number): number for number in range(10)},
+    **{f"{number:02d}": number for number in range(100)},
+}
 _ENGLISH_MONTH_NUMBERS = {
     name: number
     for number, name in enumerate(
@@ -148,8 +154,8 @@ def _from_common_rfc822(match: re.Match[str]) -> datetime:
     """Build the date of an _RFC822_COMMON match: what _parse_any makes of it, sooner."""
     day, month, year, hour, minute, second, sign, off_h, off_m, zone = match.groups()
     offset = _offset(sign, off_h, off_m) if sign else _ZONES[zone]
-    clock = (int(hour), int(minute), int(second), 0)
-    return _assemble(int(year), _ENGLISH_MONTH_NUMBERS[month], int(day), clock, offset)
+    clock = (_TWO_DIGITS[hour], _TWO_DIGITS[minute], _TWO_DIGITS[second], 0)
+    return _assemble(int(year), _ENGLISH_MONTH_NUMBERS[month], _TWO_DIGITS[day], clock, offset)
 
 
 def _parse_any(text: str) -> datetime | None:

@@ -151,26 +151,36 @@ def finish_feed(draft: FeedDraft, *, encoding: str, recovered: str | None) -> Pa
 
 
 def _finish_entry(draft: EntryDraft, feed_base: str, clean: bool) -> ParsedEntry:
-    base = usable_base(draft.base, feed_base)
+    # Runs once per entry: the common cases (the feed's base, no content element, empty
+    # lists) are told apart without a call, which costs more than their checks.
+    if draft.base is None or draft.base == feed_base:
+        base = feed_base  # what usable_base returns for them
+    else:
+        base = usable_base(draft.base, feed_base)
     title = _plain(draft.title, clean)
     link = resolve_url(draft.link, base)
     summary = _html(draft.summary, base, clean)
-    # Feeds often repeat the body as the summary (RSS description and content:encoded,
-    # Atom summary and content): sanitised once.
-    content = summary if draft.content == draft.summary else _html(draft.content, base, clean)
+    if draft.content is None:
+        content = None
+    elif draft.content == draft.summary:
+        # Feeds often repeat the body as the summary (RSS description and
+        # content:encoded, Atom summary and content): sanitised once.
+        content = summary
+    else:
+        content = _html(draft.content, base, clean)
     entry_id, id_source = _identity(draft.id, link, title, content or summary)
-    enclosures = _enclosures(draft.enclosures, base)
+    enclosures = _enclosures(draft.enclosures, base) if draft.enclosures else ()
     return ParsedEntry(
         id=entry_id,
         id_source=id_source,
         title=title,
         link=link,
-        authors=_people(draft.authors, base, clean),
+        authors=_people(draft.authors, base, clean) if draft.authors else (),
         published=draft.published,
         updated=draft.updated,
         summary=summary,
         content=content,
-        categories=_categories(draft.categories, clean),
+        categories=_categories(draft.categories, clean) if draft.categories else (),
         enclosures=enclosures,
         thumbnail=resolve_url(draft.thumbnail, base) or _image(enclosures),
         comments=resolve_url(draft.comments, base),

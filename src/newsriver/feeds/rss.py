@@ -46,27 +46,30 @@ _DAY_NAMES = {
     for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 }
 
-_Parts = tuple[FeedFormat, etree._Element, list[etree._Element], list[etree._Element]]
+_Parts = tuple[FeedFormat, etree._Element, list[etree._Element]]
 
 
 def read_rss(root: etree._Element, url: str) -> FeedDraft:
     """Fill a draft from an `<rss>`, `<channel>` or `<rdf:RDF>` document element."""
-    feed_format, channel, items, images = _parts(root)
+    feed_format, channel, images = _parts(root)
     draft = FeedDraft(url=url, format=feed_format, base=el.base_of(root, url))
-    _read_channel(channel, draft)
+    items, artwork = _read_channel(channel, draft)
+    if not items and channel is not root:
+        items = _children(root, "item")
     for image in images:
         _channel_image(draft, image)
     if draft.logo is None:
-        draft.logo = _fallback_logo(channel)
+        draft.logo = _fallback_logo(artwork)
     draft.entries = [_read_item(item, draft.base) for item in items]
     return draft
 
 
 def _parts(root: etree._Element) -> _Parts:
-    """The format, the channel, its items and any images beside the channel.
+    """The format, the channel and any images beside the channel.
 
     RDF puts items and image beside the channel; RSS 0.9x/2.0 nest them, though some
-    feeds leave out the channel and put items straight under `<rss>`.
+    feeds leave out the channel and put items straight under `<rss>`. The channel's own
+    items are collected by `_read_channel`, in its one pass over the channel.
     """
     name = _key(root.tag)
     channel = _child(root, "channel")
@@ -79,9 +82,8 @@ def _parts(root: etree._Element) -> _Parts:
         feed_format = "rss090" if is_090 else "rss10"
     if channel is None:
         channel = root
-    items = _children(channel, "item") or _children(root, "item")
     images = _children(root, "image") if channel is not root else []
-    return feed_format, channel, items, images
+    return feed_format, channel, images
 
 
 def _child(parent: etree._Element, key: str) -> etree._Element | None:
@@ -117,12 +119,27 @@ def _key(tag: object) -> str | None:
     return el.qualified(folded, name) if folded else name.lower()
 
 
-def _read_channel(channel: etree._Element, draft: FeedDraft) -> None:
+def _read_channel(
+    channel: etree._Element, draft: FeedDraft
+) -> tuple[list[etree._Element], list[tuple[str, etree._Element]]]:
+    """Read the channel's own elements; return its items and its artwork candidates.
+
+    One pass over the channel, whose children are mostly items: each child visited
+    costs a Python object, and a long feed has thousands.
+    """
+    items: list[etree._Element] = []
+    artwork: list[tuple[str, etree._Element]] = []
     for child in channel:
         key = _key(child.tag)
-        handler = _CHANNEL.get(key) if key else None
-        if handler is not None:
-            handler(draft, child)
+        if key == "item":
+            items.append(child)
+        elif key in _LOGO_PREFERENCE:
+            artwork.append((key, child))
+        elif key:
+            handler = _CHANNEL.get(key)
+            if handler is not None:
+                handler(draft, child)
+    return items, artwork
 
 
 def _read_item(item: etree._Element, feed_base: str | None) -> EntryDraft:
@@ -207,16 +224,16 @@ def _channel_image(draft: FeedDraft, element: etree._Element) -> None:
             draft.logo = el.text(child).strip() or None
 
 
-def _fallback_logo(channel: etree._Element) -> str | None:
+def _fallback_logo(artwork: list[tuple[str, etree._Element]]) -> str | None:
     """Podcast or Media RSS artwork, for channels without an RSS `<image>`.
 
-    iTunes artwork is preferred (it is made to be shown as the feed's picture), then a
-    Media RSS thumbnail, then Media RSS content that is an image, then an old-style
-    `<itunes:link rel="image">`.
+    `artwork` holds the channel's elements keyed in `_LOGO_PREFERENCE`, in document
+    order. iTunes artwork is preferred (it is made to be shown as the feed's picture),
+    then a Media RSS thumbnail, then Media RSS content that is an image, then an
+    old-style `<itunes:link rel="image">`.
     """
     found: dict[str, str] = {}
-    for child in channel:
-        key = _key(child.tag)
+    for key, child in artwork:
         if key == _ITUNES_IMAGE:
             url = _itunes_image_url(child)
         elif key == _ITUNES_LINK and (child.get("rel") or "").strip().lower() == "image":
