@@ -10,11 +10,7 @@ by the same page again with the reason and what was typed.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
-from http import HTTPStatus
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from starlette.requests import Request
@@ -29,6 +25,14 @@ from newsriver.service.subscribe import FeedChoices, Subscribed
 from newsriver.store.database import Database
 from newsriver.store.subscriptions import Subscription, SubscriptionSettings
 from newsriver.web.ui.deps import Viewer, csrf_protect, database, settings, signed_in, writer
+from newsriver.web.ui.manage_display import (
+    filename_part,
+    interval_choices,
+    optional_int,
+    sentence,
+    settings_values,
+    time_helpers,
+)
 from newsriver.web.ui.templating import flash, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -91,7 +95,7 @@ def add(
 ) -> Response:
     values: dict[str, object] = {"url": url, "category_id": category_id, "title": title}
     try:
-        category = _optional_int(category_id, "category")
+        category = optional_int(category_id, "category")
         outcome = asyncio.run(
             manage.add_subscription(
                 db,
@@ -106,7 +110,7 @@ def add(
             )
         )
     except ValueError as e:
-        return _add_form(request, viewer, db, values | {"error": _sentence(e)}, status_code=400)
+        return _add_form(request, viewer, db, values | {"error": sentence(e)}, status_code=400)
     except (FetchError, NotAFeedError) as e:
         values["error"] = manage.describe_subscribe_error(e)
         # The fetcher's own words add to the sentence (which host, which answer).
@@ -144,8 +148,8 @@ def _edit_form(
         "section": "list",
         "subscription": details,
         "categories": manage.list_categories(db, viewer.id),
-        "intervals": _interval_choices(details.settings.refresh_interval_s),
-        "values": typed if typed is not None else _settings_values(details.settings),
+        "intervals": interval_choices(details.settings.refresh_interval_s),
+        "values": typed if typed is not None else settings_values(details.settings),
         "error": error,
         "url_error": url_error,
         "typed_url": typed_url,
@@ -177,16 +181,16 @@ def edit(
     try:
         chosen = SubscriptionSettings(
             title=title,
-            category_id=_optional_int(category_id, "category"),
-            refresh_interval_s=_optional_int(refresh_interval_s, "the refresh interval"),
-            keep_max_age_days=_optional_int(keep_max_age_days, "the maximum age"),
-            keep_max_count=_optional_int(keep_max_count, "the maximum number of entries"),
+            category_id=optional_int(category_id, "category"),
+            refresh_interval_s=optional_int(refresh_interval_s, "the refresh interval"),
+            keep_max_age_days=optional_int(keep_max_age_days, "the maximum age"),
+            keep_max_count=optional_int(keep_max_count, "the maximum number of entries"),
             open_original=bool(open_original),
         )
         manage.update_subscription(db, viewer.id, feed_id, chosen)
     except ValueError as e:
         return _edit_form(
-            request, viewer, db, feed_id, error=_sentence(e), typed=typed, status_code=400
+            request, viewer, db, feed_id, error=sentence(e), typed=typed, status_code=400
         )
     flash(request, "Saved.")
     return _see(f"/subscriptions/{feed_id}")
@@ -198,7 +202,7 @@ def change_url(request: Request, viewer: Writer, db: Db, feed_id: int, url: Text
         new_feed_id = manage.change_url(db, viewer.id, feed_id, url)
     except (ValueError, ConflictError) as e:
         return _edit_form(
-            request, viewer, db, feed_id, url_error=_sentence(e), typed_url=url, status_code=400
+            request, viewer, db, feed_id, url_error=sentence(e), typed_url=url, status_code=400
         )
     if new_feed_id == feed_id:
         flash(request, "Address changed; the feed will be fetched from it shortly.")
@@ -250,7 +254,7 @@ def create_category(request: Request, viewer: Writer, db: Db, name: Text) -> Res
         category = manage.create_category(db, viewer.id, name)
     except (ValueError, ConflictError) as e:
         return _categories(
-            request, viewer, db, error=_sentence(e), typed=name, status_code=_status(e)
+            request, viewer, db, error=sentence(e), typed=name, status_code=_status(e)
         )
     flash(request, f"Category “{category.name}” created.")
     return _see("/categories")
@@ -267,7 +271,7 @@ def rename_category(
             request,
             viewer,
             db,
-            error=_sentence(e),
+            error=sentence(e),
             failed_id=category_id,
             typed=name,
             status_code=_status(e),
@@ -299,7 +303,7 @@ def order_categories(
     try:
         manage.set_category_order(db, viewer.id, category_id)
     except ValueError as e:
-        return _categories(request, viewer, db, error=_sentence(e), status_code=400)
+        return _categories(request, viewer, db, error=sentence(e), status_code=400)
     return _see("/categories")
 
 
@@ -343,7 +347,7 @@ def opml_import(
 @router.get("/opml/export")
 def opml_export(viewer: Reader, db: Db) -> Response:
     document = manage.export_opml(db, viewer.name)
-    filename = f"newsriver-{_filename_part(viewer.name)}-{utcnow():%Y-%m-%d}.opml"
+    filename = f"newsriver-{filename_part(viewer.name)}-{utcnow():%Y-%m-%d}.opml"
     return Response(
         document,
         media_type="text/x-opml; charset=utf-8",
@@ -357,14 +361,14 @@ def opml_export(viewer: Reader, db: Db) -> Response:
 @router.get("/health")
 def health_page(request: Request, viewer: Reader, db: Db) -> Response:
     overview = health_service.health_overview(db, viewer.id)
-    context = _time_helpers(viewer) | {"section": "health", "overview": overview}
+    context = time_helpers(viewer) | {"section": "health", "overview": overview}
     return render(request, "manage/health.html", context)
 
 
 @router.get("/feeds/{feed_id}/health")
 def feed_health_page(request: Request, viewer: Reader, db: Db, feed_id: int) -> Response:
     report = health_service.feed_health(db, viewer.id, feed_id)
-    context = _time_helpers(viewer) | {"section": "health", "report": report}
+    context = time_helpers(viewer) | {"section": "health", "report": report}
     return render(request, "manage/feed_health.html", context)
 
 
@@ -373,124 +377,3 @@ def request_check(request: Request, viewer: Writer, db: Db, feed_id: int) -> Res
     health_service.request_check(db, viewer.id, feed_id)
     flash(request, "The feed will be fetched within a minute or so.")
     return _see(f"/feeds/{feed_id}/health")
-
-
-def _time_helpers(viewer: Viewer) -> dict[str, object]:
-    return {
-        "when": _Moments(viewer.preferences.timezone, utcnow()),
-        "status_text": _status_text,
-        "percent": _percent,
-        "duration": _duration,
-    }
-
-
-# --- Reading forms and showing values ---------------------------------------------------
-
-# The refresh intervals offered (a value set otherwise, e.g. through an API, is added).
-INTERVALS = (300, 900, 1800, 3600, 2 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400)
-
-
-def _optional_int(text: str, what: str) -> int | None:
-    """A form's number field: blank is None; ValueError (for the user) when not a number."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{what} must be a whole number") from None
-
-
-def _sentence(error: Exception) -> str:
-    """An error's message as a sentence for a page: capitalised, with a full stop."""
-    text = str(error).strip() or "That did not work"
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _settings_values(chosen: SubscriptionSettings) -> dict[str, str]:
-    """Settings as the edit form's fields show them (blank: the default)."""
-
-    def text(value: int | None) -> str:
-        return "" if value is None else str(value)
-
-    return {
-        "title": chosen.title or "",
-        "category_id": text(chosen.category_id),
-        "refresh_interval_s": text(chosen.refresh_interval_s),
-        "keep_max_age_days": text(chosen.keep_max_age_days),
-        "keep_max_count": text(chosen.keep_max_count),
-        "open_original": "1" if chosen.open_original else "",
-    }
-
-
-def _interval_choices(current: int | None) -> list[tuple[int, str]]:
-    seconds = sorted({*INTERVALS, *([current] if current is not None else [])})
-    return [(value, _duration(value)) for value in seconds]
-
-
-def _duration(seconds: float) -> str:
-    """ "5 min", "2 h", "1 day 6 h": rounded to the unit that matters."""
-    seconds = abs(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        hours, minutes = divmod(seconds // 60, 60)
-        return f"{hours} h {minutes} min" if minutes and hours < 10 else f"{hours} h"
-    days, hours = divmod(seconds // 3600, 24)
-    unit = "day" if days == 1 else "days"
-    return f"{days} {unit} {hours} h" if hours and days < 7 else f"{days} {unit}"
-
-
-def _percent(ratio: float | None) -> str:
-    return "–" if ratio is None else f"{ratio:.0%}"
-
-
-def _status_text(status: int | None) -> str:
-    if status is None:
-        return "no answer"
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return str(status)
-
-
-def _filename_part(name: str) -> str:
-    """`name` with only the characters safe in a download's file name."""
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in name)
-
-
-@dataclass(frozen=True, slots=True)
-class _Moment:
-    # For <time datetime>: ISO 8601 in UTC.
-    iso: str
-    # In the viewer's time zone, for the tooltip.
-    local: str
-    # "5 min ago", "in 2 h": what the page shows.
-    relative: str
-
-
-class _Moments:
-    """Shows times relative to one `now`, in the viewer's time zone (templates call it)."""
-
-    def __init__(self, timezone: str, now: datetime) -> None:
-        try:
-            self.zone: tzinfo = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.zone = UTC
-        self.now = now
-
-    def __call__(self, moment: datetime | None) -> _Moment | None:
-        if moment is None:
-            return None
-        delta = (moment - self.now).total_seconds()
-        if abs(delta) < 60:
-            relative = "just now"
-        elif delta < 0:
-            relative = f"{_duration(-delta)} ago"
-        else:
-            relative = f"in {_duration(delta)}"
-        local = moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
-        return _Moment(moment.astimezone(UTC).isoformat(), local, relative)
