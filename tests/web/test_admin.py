@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from newsriver.service.accounts import add_user, get_user, get_user_by_id
+from newsriver.service.accounts import get_user, get_user_by_id
 from newsriver.service.instance import InstanceSettings, load_instance_settings
 from newsriver.service.instance import save_instance_settings as save_instance
 from newsriver.settings import Settings
 from newsriver.store import accounts
-from newsriver.store.database import Database
 from newsriver.web.app import create_app
-from newsriver.web.auth.passwords import hash_password
-
-PASSWORD = "password123"
+from tests.web.forms import PASSWORD, csrf_of, database_of, form, make_user, sign_in
 
 
 @pytest.fixture
@@ -31,45 +27,9 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
-def database_of(client: TestClient) -> Database:
-    database: Database = client.app.state.database  # type: ignore[attr-defined]
-    return database
-
-
-def make_user(client: TestClient, name: str, *, admin: bool = False) -> int:
-    return add_user(
-        database_of(client), name, password_hash=hash_password(PASSWORD), is_admin=admin
-    ).id
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf[-_]token" (?:value|content)="([^"]+)"', page)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> int:
-    token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"name": name, "password": password, "csrf_token": token})
-    return response.status_code
-
-
 def token_of(client: TestClient) -> str:
     """The session's CSRF token, from any page (the error page carries it too)."""
     return csrf_of(client.get("/no-such-page").text)
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    status_code: int
-    text: str
-    location: str | None
-
-
-def form(client: TestClient, path: str, **data: str) -> Answer:
-    """POST a form as its page does, with the session's CSRF token."""
-    response = client.post(path, data={**data, "csrf_token": token_of(client)})
-    return Answer(response.status_code, response.text, response.headers.get("location"))
 
 
 def flashes(client: TestClient, path: str = "/admin/users") -> list[str]:

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 
 from newsriver.service.accounts import add_user
 from newsriver.settings import Settings
-from newsriver.store.database import Database
 from newsriver.web.app import create_app
 from newsriver.web.auth.passwords import hash_password
 from newsriver.web.auth.sessions import COOKIE_NAME
 from newsriver.web.auth.throttle import LoginThrottle
 from newsriver.web.ui.accounts import local_path
+from tests.web.forms import csrf_of, database_of, sign_in
 
 
 @pytest.fixture
@@ -24,25 +24,6 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path), scheduler=False)
     with TestClient(app, follow_redirects=False) as client:
         yield client
-
-
-def database_of(client: TestClient) -> Database:
-    database: Database = client.app.state.database  # type: ignore[attr-defined]
-    return database
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf[-_]token" (?:value|content)="([^"]+)"', page)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, name: str, password: str) -> int:
-    token = csrf_of(client.get("/login").text)
-    response = client.post(
-        "/login", data={"name": name, "password": password, "csrf_token": token, "next": "/x"}
-    )
-    return response.status_code
 
 
 def test_first_run_offers_only_the_setup(client: TestClient) -> None:

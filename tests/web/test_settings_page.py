@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,9 @@ from newsriver.service.instance import InstanceSettings, save_instance_settings
 from newsriver.service.preferences import Preferences, preferences_from_json
 from newsriver.settings import Settings
 from newsriver.store import schema
-from newsriver.store.database import Database
 from newsriver.web.app import create_app
-from newsriver.web.auth.passwords import hash_password, verify_password
-
-PASSWORD = "password123"
+from newsriver.web.auth.passwords import verify_password
+from tests.web.forms import PASSWORD, database_of, form, make_user, sign_in
 
 
 @pytest.fixture
@@ -30,43 +27,6 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path), scheduler=False)
     with TestClient(app, follow_redirects=False) as client:
         yield client
-
-
-def database_of(client: TestClient) -> Database:
-    database: Database = client.app.state.database  # type: ignore[attr-defined]
-    return database
-
-
-def make_user(client: TestClient, name: str, *, admin: bool = False) -> int:
-    return service.add_user(
-        database_of(client), name, password_hash=hash_password(PASSWORD), is_admin=admin
-    ).id
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf[-_]token" (?:value|content)="([^"]+)"', page)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> int:
-    token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"name": name, "password": password, "csrf_token": token})
-    return response.status_code
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    status_code: int
-    text: str
-    location: str | None
-
-
-def form(client: TestClient, path: str, **data: str) -> Answer:
-    """POST a form as its page does, with the session's CSRF token."""
-    token = csrf_of(client.get("/no-such-page").text)
-    response = client.post(path, data={**data, "csrf_token": token})
-    return Answer(response.status_code, response.text, response.headers.get("location"))
 
 
 def alert_of(text: str) -> str:
