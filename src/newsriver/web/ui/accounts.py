@@ -24,7 +24,7 @@ from newsriver.web.ui.deps import (
     session_viewer,
     setup_pending,
 )
-from newsriver.web.ui.templating import flash, render
+from newsriver.web.ui.templating import flash, render, sentence
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -73,7 +73,7 @@ def setup(
                 database(request), name, password_hash=password_hash, preferences=preferences
             )
         except (PasswordPolicyError, ValueError) as e:
-            error = str(e).capitalize() + "."
+            error = sentence(e)
         except ConflictError:
             return RedirectResponse("/login", status_code=303)
     if error is not None:

@@ -26,7 +26,7 @@ from newsriver.service.instance import (
 from newsriver.store.accounts import User
 from newsriver.web.auth.passwords import PasswordPolicyError, hash_password
 from newsriver.web.ui.deps import Viewer, admin, csrf_protect, database
-from newsriver.web.ui.templating import flash, render
+from newsriver.web.ui.templating import flash, render, sentence
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
@@ -64,7 +64,7 @@ def add_user(
             database(request), name, password_hash=hash_password(password), is_admin=bool(is_admin)
         )
     except (PasswordPolicyError, ValueError, ConflictError) as e:
-        return _users_page(request, viewer, error=_sentence(e), form=form)
+        return _users_page(request, viewer, error=sentence(e), form=form)
     role = "administrator" if user.is_admin else "user"
     flash(request, f"Added {role} {user.name}. They can sign in now.")
     return RedirectResponse("/admin/users", status_code=303)
@@ -127,7 +127,7 @@ def delete_user(request: Request, viewer: Admin, user_id: int) -> Response:
     try:
         user = accounts.delete_user(db, user_id, acting_user_id=viewer.id)
     except ConflictError as e:
-        flash(request, _sentence(e), "error")
+        flash(request, sentence(e), "error")
         return RedirectResponse("/admin/users", status_code=303)
     instance = load_instance_settings(db)
     if instance.anonymous_reader_id == user.id:
@@ -217,12 +217,7 @@ def _change(request: Request, action: Callable[[], User], done: str) -> Response
     try:
         user = action()
     except ConflictError as e:
-        flash(request, _sentence(e), "error")
+        flash(request, sentence(e), "error")
     else:
         flash(request, done.format(name=user.name))
     return RedirectResponse("/admin/users", status_code=303)
-
-
-def _sentence(error: Exception) -> str:
-    text = str(error)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

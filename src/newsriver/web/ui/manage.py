@@ -29,11 +29,10 @@ from newsriver.web.ui.manage_display import (
     filename_part,
     interval_choices,
     optional_int,
-    sentence,
     settings_values,
     time_helpers,
 )
-from newsriver.web.ui.templating import flash, render
+from newsriver.web.ui.templating import flash, render, sentence
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from http import HTTPStatus
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsriver.clock import utcnow
 from newsriver.store.subscriptions import SubscriptionSettings
+from newsriver.web.ui.days import zone_named
 from newsriver.web.ui.deps import Viewer
 
 
@@ -37,13 +37,6 @@ def optional_int(text: str, what: str) -> int | None:
         return int(text)
     except ValueError:
         raise ValueError(f"{what} must be a whole number") from None
-
-
-def sentence(error: Exception) -> str:
-    """An error's message as a sentence for a page: capitalised, with a full stop."""
-    text = str(error).strip() or "That did not work"
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def settings_values(chosen: SubscriptionSettings) -> dict[str, str]:
@@ -114,10 +107,7 @@ class Moments:
     """Shows times relative to one `now`, in the viewer's time zone (templates call it)."""
 
     def __init__(self, timezone: str, now: datetime) -> None:
-        try:
-            self.zone: tzinfo = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.zone = UTC
+        self.zone: tzinfo = zone_named(timezone)
         self.now = now
 
     def __call__(self, moment: datetime | None) -> Moment | None:

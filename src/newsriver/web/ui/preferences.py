@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
@@ -30,8 +30,9 @@ from newsriver.store.accounts import NewApiKey
 from newsriver.web.auth.passwords import PasswordPolicyError, hash_password, verify_password
 from newsriver.web.auth.signin import password_stamp
 from newsriver.web.auth.throttle import LoginThrottle
+from newsriver.web.ui.days import zone_named
 from newsriver.web.ui.deps import SESSION_STAMP, Viewer, csrf_protect, database, signed_in
-from newsriver.web.ui.templating import flash, render
+from newsriver.web.ui.templating import flash, render, sentence
 
 router = APIRouter(prefix="/settings", dependencies=[Depends(csrf_protect)])
 
@@ -114,7 +115,7 @@ def change_password(
     try:
         password_hash = hash_password(password)
     except PasswordPolicyError as e:
-        return _page(request, viewer, errors={"password": _sentence(e)})
+        return _page(request, viewer, errors={"password": sentence(e)})
     accounts.change_password(db, viewer.id, password_hash=password_hash)
     # Other sessions carry the old hash's stamp and end; this one carries on.
     request.session[SESSION_STAMP] = password_stamp(request.app.state.secret_key, password_hash)
@@ -135,7 +136,7 @@ def set_api_password(
     try:
         api_password_hash = hash_password(password)
     except PasswordPolicyError as e:
-        return _page(request, viewer, errors={"api_password": _sentence(e)})
+        return _page(request, viewer, errors={"api_password": sentence(e)})
     accounts.set_api_password_by_id(
         database(request),
         viewer.id,
@@ -158,7 +159,7 @@ def create_api_key(request: Request, viewer: Me, description: FormText) -> Respo
     try:
         new = accounts.create_api_key(database(request), viewer.id, description)
     except ValueError as e:
-        return _page(request, viewer, errors={"api_keys": _sentence(e)}, description=description)
+        return _page(request, viewer, errors={"api_keys": sentence(e)}, description=description)
     # Shown in this response only: a redirect would have to carry the token in the
     # session cookie, which is signed but readable.
     return _page(request, viewer, new_key=new, status_code=201)
@@ -191,7 +192,7 @@ def _page(
     context = {
         "account": overview,
         "form": preferences,
-        "zone": ZoneInfo(viewer.preferences.timezone),
+        "zone": zone_named(viewer.preferences.timezone),
         "timezones": timezones(),
         "views": VIEWS,
         "shows": SHOWS,
@@ -204,8 +205,3 @@ def _page(
     }
     status = status_code if status_code is not None else (400 if errors else 200)
     return render(request, "settings/index.html", context, status_code=status)
-
-
-def _sentence(error: Exception) -> str:
-    text = str(error)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

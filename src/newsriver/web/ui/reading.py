@@ -49,7 +49,7 @@ from newsriver.web.ui.stream_view import (
     stream_url,
     unread_in,
 )
-from newsriver.web.ui.templating import flash, render
+from newsriver.web.ui.templating import flash, render, sentence
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -313,7 +313,7 @@ def rename_label(
     except ValueError as e:
         raise _bad_request(e) from None
     except ConflictError as e:
-        flash(request, str(e).capitalize() + ".", "error")
+        flash(request, sentence(e), "error")
     else:
         flash(request, "Label renamed.")
     return _done(request, f"/labels/{label_id}", {"id": label_id})

@@ -21,7 +21,7 @@ from newsriver.web.auth.passwords import PasswordPolicyError, hash_password
 from newsriver.web.auth.throttle import LoginThrottle
 from newsriver.web.ui.accounts import start_session
 from newsriver.web.ui.deps import csrf_protect, database, session_viewer, setup_pending
-from newsriver.web.ui.templating import flash, render
+from newsriver.web.ui.templating import flash, render, sentence
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -64,8 +64,7 @@ def register(request: Request, name: FormText, password: FormText, confirm: Form
         context["error"] = "This user name is taken: choose another one."
         return render(request, "register.html", context, status_code=400)
     except (PasswordPolicyError, ValueError) as e:
-        text = str(e)
-        context["error"] = text[:1].upper() + text[1:] + "."
+        context["error"] = sentence(e)
         return render(request, "register.html", context, status_code=400)
     start_session(request, user.id, password_hash)
     flash(request, f"Welcome, {user.name}. Add your first feed to start reading.")

@@ -72,3 +72,10 @@ def render(
     }
     full.update(context or {})
     return templates.TemplateResponse(request, name, full, status_code=status_code)
+
+
+def sentence(error: Exception) -> str:
+    """An error's message as a sentence for a page: capitalised, with a full stop."""
+    text = str(error).strip() or "That did not work"
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
