@@ -463,3 +463,63 @@ def test_the_unread_stream_pages_through_sparse_unread_entries(database: Databas
         [ids[29]],
     ]
     assert len(ids_of(database, bob, unread_only=True)) == 30
+
+
+def test_sync_filters_narrow_every_stream_and_ids_list_the_same_entries(
+    database: Database, category_strategy: str
+) -> None:
+    """The filters the sync APIs add (read only, given ids, id bounds, a date range)
+    narrow each stream exactly as filtering its full listing does, and the ids-only
+    listing pages through the same entries."""
+    alice, bob = add_user(database, "alice"), add_user(database, "bob")
+    busy = add_feed(database, "https://example.org/busy.xml", alice, category="Mixed")
+    quiet = add_feed(database, "https://example.org/quiet.xml", alice, bob, category="Mixed")
+    refresh(database, busy, dated_items("b", 8))
+    refresh(database, quiet, dated_items("q", 4))
+    everything = entries_of(database, alice)
+    mark(database, alice, [row.id for row in everything[::3]], read=True)
+    rows = entries_of(database, alice)
+    ids = [row.id for row in rows]
+    middle = sorted(ids)[len(ids) // 2]
+    dates = sorted(row.sort_at for row in rows)
+    since, until = dates[2], dates[-3]
+    chosen = tuple(ids[1::2])
+    mixed = category_id(database, alice, "Mixed")
+    cases: list[tuple[dict[str, Any], list[int]]] = [
+        ({"read_only": True}, [row.id for row in rows if row.read]),
+        ({"entry_ids": chosen}, [i for i in ids if i in chosen]),
+        ({"entry_ids": ()}, []),
+        ({"id_above": middle}, [i for i in ids if i > middle]),
+        ({"id_below": middle}, [i for i in ids if i < middle]),
+        ({"since": since, "until": until}, [r.id for r in rows if since <= r.sort_at < until]),
+        (
+            {"category_id": mixed, "read_only": True, "id_above": middle},
+            [row.id for row in rows if row.read and row.id > middle],
+        ),
+        (
+            {"feed_id": quiet, "unread_only": True, "since": since},
+            [r.id for r in rows if r.feed_id == quiet and not r.read and r.sort_at >= since],
+        ),
+    ]
+    for query, expected in cases:
+        for limit in (1, 3, 100):
+            pages = list(all_pages(database, alice, limit, **query))
+            assert [entry for page in pages for entry in page] == expected, query
+        with database.read() as connection:
+            listed = entries_module.list_entry_ids(
+                connection, alice, EntryQuery(limit=100, **query)
+            )
+            oldest_first = entries_module.list_entry_ids(
+                connection, alice, EntryQuery(limit=100, order="oldest", **query)
+            )
+            first_two = entries_module.list_entry_ids(
+                connection, alice, EntryQuery(limit=2, **query)
+            )
+        assert listed == expected, query
+        assert oldest_first == expected[::-1], query
+        assert first_two == expected[:2], query
+    # Another user's ids are never listed, read or not.
+    with database.read() as connection:
+        assert entries_module.list_entry_ids(connection, bob, EntryQuery(entry_ids=tuple(ids))) == [
+            row.id for row in rows if row.feed_id == quiet
+        ]

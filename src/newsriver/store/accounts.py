@@ -96,6 +96,12 @@ def credentials(connection: Connection, name: str) -> Credentials | None:
     return Credentials(User(*row[:5]), row[5], row[6], row[7])
 
 
+def find_by_fever_key(connection: Connection, fever_key: str) -> User | None:
+    """The user whose Fever key this is (on its index); None for no such key."""
+    row = connection.execute(select(*_USER_COLUMNS).where(_u.c.fever_key == fever_key)).first()
+    return None if row is None else User(*row)
+
+
 def find_user_by_id(connection: Connection, user_id: int) -> User | None:
     row = connection.execute(select(*_USER_COLUMNS).where(_u.c.id == user_id)).one_or_none()
     return None if row is None else User(*row)

@@ -62,6 +62,9 @@ STARRED = type_coerce(text("entry_states.starred"), Boolean)
 MAX_MERGED_FEEDS = 200
 # The most entries one page may hold, and one state change may name.
 MAX_PAGE = 1000
+# The most entry ids one listing of ids alone may return (Google Reader's
+# `stream/items/ids` asks for up to 10,000 at a time).
+MAX_IDS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +76,21 @@ class EntryQuery:
     # Only entries carrying this label (of this user's: another's selects nothing).
     label_id: int | None = None
     unread_only: bool = False
+    # Only entries the user has read (Google Reader's `state/read` stream).
+    read_only: bool = False
     starred_only: bool = False
     # Plain words and "quoted phrases", all required.
     search: str | None = None
+    # Only these entries (the sync APIs fetch items by id); None: no such filter.
+    entry_ids: tuple[int, ...] | None = None
+    # Only ids strictly above / below these, whatever the order (Fever's `since_id` and
+    # `max_id`, Miniflux's `after_entry_id` and `before_entry_id`).
+    id_above: int | None = None
+    id_below: int | None = None
+    # Only entries dated (`sort_at`: published, else first seen) at or after `since`
+    # and before `until`.
+    since: datetime | None = None
+    until: datetime | None = None
     order: Literal["newest", "oldest"] = "newest"
     # Keyset cursor: the id of the last entry of the previous page.
     after_id: int | None = None
@@ -148,11 +163,48 @@ def _conditions(
         conditions.append(_st.c.entry_id.in_(_label_entries(user_id, query.label_id)))
     if query.unread_only:
         conditions.append(UNREAD)
+    if query.read_only:
+        conditions.append(_st.c.read.is_(True))
     if query.starred_only:
         conditions.append(STARRED)
     if query.search:
         conditions.append(search_clause(connection, _st.c.entry_id, query.search))
+    if query.entry_ids is not None:
+        conditions.append(_st.c.entry_id.in_(query.entry_ids))
+    if query.id_above is not None:
+        conditions.append(_st.c.entry_id > query.id_above)
+    if query.id_below is not None:
+        conditions.append(_st.c.entry_id < query.id_below)
+    if query.since is not None or query.until is not None:
+        conditions.append(_dated(query.since, query.until))
     return conditions
+
+
+def _dated(since: datetime | None, until: datetime | None) -> ColumnElement[bool]:
+    """Whether the state's entry is dated in [since, until). Correlated, so each
+    candidate costs one primary-key probe of `entries` (`sort_at` has no index); on an
+    alias, as listings join `entries` already and would correlate it away."""
+    entry = _e.alias("dated")
+    dated: list[ColumnElement[bool]] = [entry.c.id == _st.c.entry_id]
+    if since is not None:
+        dated.append(entry.c.sort_at >= since)
+    if until is not None:
+        dated.append(entry.c.sort_at < until)
+    return exists().where(*dated)
+
+
+def _plain(query: EntryQuery) -> bool:
+    """Whether only the stream, unread and cursor filters are set: the shapes the
+    category and label plans below are written for."""
+    return not (
+        query.search
+        or query.read_only
+        or query.entry_ids is not None
+        or query.id_above is not None
+        or query.id_below is not None
+        or query.since is not None
+        or query.until is not None
+    )
 
 
 def list_entries(connection: Connection, user_id: int, query: EntryQuery) -> list[EntryRow]:
@@ -164,12 +216,17 @@ def list_entries(connection: Connection, user_id: int, query: EntryQuery) -> lis
     statement: Select[tuple[object, ...]] | None = None
     parameters: dict[str, object] = {}
     order = _st.c.entry_id
-    if query.category_id is not None and not (query.search or query.label_id or query.starred_only):
+    if (
+        query.category_id is not None
+        and not (query.label_id or query.starred_only)
+        and _plain(query)
+    ):
         merged = _merged_category(connection, user_id, query)
         if merged is not None:
             members, parameters = merged
             statement = _select(user_id).where(_st.c.entry_id.in_(members), *after)
     elif query.label_id is not None and query.category_id is None and not query.search:
+        # `_labelled` applies the other filters itself.
         statement, order = _labelled(connection, user_id, query, after), _el.c.entry_id
     if statement is None:
         statement = _select(user_id).where(*_conditions(connection, user_id, query), *after)
@@ -179,6 +236,22 @@ def list_entries(connection: Connection, user_id: int, query: EntryQuery) -> lis
 
 def _limit(query: EntryQuery) -> int:
     return max(1, min(query.limit, MAX_PAGE))
+
+
+def list_entry_ids(connection: Connection, user_id: int, query: EntryQuery) -> list[int]:
+    """The ids alone of the user's entries matching `query`, in its order, after its
+    cursor, at most `query.limit` of them (capped at MAX_IDS): what sync clients ask
+    for before fetching the entries they lack."""
+    newest = query.order == "newest"
+    conditions = _conditions(connection, user_id, query)
+    if query.after_id is not None:
+        conditions.append(
+            _st.c.entry_id < query.after_id if newest else _st.c.entry_id > query.after_id
+        )
+    order = _st.c.entry_id.desc() if newest else _st.c.entry_id
+    limit = max(1, min(query.limit, MAX_IDS))
+    statement = select(_st.c.entry_id).where(*conditions).order_by(order).limit(limit)
+    return [int(entry_id) for entry_id in connection.scalars(statement)]
 
 
 def _labelled(

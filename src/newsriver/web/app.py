@@ -13,6 +13,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from newsriver import __version__
+from newsriver.api.fever import include_fever
+from newsriver.api.greader import include_greader
+from newsriver.api.rest import include_rest
 from newsriver.service.refresh import run_worker
 from newsriver.settings import Settings
 from newsriver.store.database import open_database
@@ -63,6 +66,9 @@ def create_app(settings: Settings, *, scheduler: bool = True) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
 
     app.add_api_route("/healthz", healthz, methods=["GET"])
+    include_greader(app)
+    include_fever(app)
+    include_rest(app)
     include_ui(app)
     # The last added runs first: headers wrap everything, sessions wrap the routes.
     app.add_middleware(SessionMiddleware, secret_key=app.state.secret_key)

@@ -29,7 +29,8 @@ class SignInResult:
 
 
 @cache
-def _decoy_hash() -> str:
+def decoy_hash() -> str:
+    """A hash of a random password, made once: what an unknown name is checked against."""
     return hash_password(secrets.token_urlsafe(16))
 
 
@@ -37,7 +38,7 @@ def authenticate(database: Database, name: str, password: str) -> SignInResult:
     with database.read() as connection:
         found = accounts.credentials(connection, name.strip())
     if found is None:
-        verify_password(_decoy_hash(), password)
+        verify_password(decoy_hash(), password)
         return SignInResult(None)
     if not verify_password(found.password_hash, password):
         return SignInResult(None)

@@ -1,0 +1,9 @@
+"""The Fever API at `/api/fever` and `/api/fever.php`. See docs/api/fever.md."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def include_fever(app: FastAPI) -> None:
+    """Add the Fever routes to `app`."""
