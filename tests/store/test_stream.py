@@ -14,7 +14,7 @@ from sqlalchemy import select
 from newsriver.clock import utcnow
 from newsriver.errors import NotFoundError
 from newsriver.service import labels as label_service
-from newsriver.service import reading
+from newsriver.service import reading, sync
 from newsriver.service.reading import PageRequest, Stream
 from newsriver.store import categories, schema
 from newsriver.store import entries as entries_module
@@ -523,3 +523,45 @@ def test_sync_filters_narrow_every_stream_and_ids_list_the_same_entries(
         assert entries_module.list_entry_ids(connection, bob, EntryQuery(entry_ids=tuple(ids))) == [
             row.id for row in rows if row.feed_id == quiet
         ]
+
+
+def test_sync_entries_carry_every_detail_and_labels_in_query_order(database: Database) -> None:
+    alice, bob = add_user(database, "alice"), add_user(database, "bob")
+    feed_id = add_feed(database, "https://example.org/a.xml", alice, bob)
+    items = [
+        Item(
+            "e1",
+            "With a podcast",
+            published=NOW - 2 * HOUR,
+            categories=("news", "tech"),
+            enclosure="https://example.org/e1.mp3",
+        ),
+        Item("e2", "Plain", published=NOW - HOUR),
+    ]
+    new_ids = refresh(database, feed_id, items).new_ids
+    by_title = {row.title: row.id for row in entries_of(database, alice)}
+    podcast, plain = by_title["With a podcast"], by_title["Plain"]
+    mark(database, alice, [plain], read=True)
+    label = label_service.create_label(database, alice, "Keep")
+    label_service.label_entries(database, alice, label, [podcast])
+
+    found = sync.list_entries(database, alice, EntryQuery(limit=10, order="oldest"))
+    assert [entry.id for entry in found.entries] == sorted(new_ids)
+    first = found.entries[0]
+    assert first.title == "With a podcast"
+    assert first.categories == ("news", "tech")
+    assert first.enclosures == (
+        {"url": "https://example.org/e1.mp3", "type": "audio/mpeg", "length": 1234},
+    )
+    assert first.published == NOW - 2 * HOUR
+    assert first.first_seen_at is not None
+    assert (first.read, first.starred) == (False, False)
+    assert found.entries[1].read
+    assert found.entries[1].read_at is not None
+    assert found.labels == {podcast: (label,)}
+    # Bob reads the same feed: his state, not alice's, and none of her labels.
+    bobs = sync.list_entries(database, bob, EntryQuery(entry_ids=(podcast, plain)))
+    assert [entry.read for entry in bobs.entries] == [False, False]
+    assert bobs.labels == {}
+    assert sync.entry_ids(database, alice, EntryQuery(read_only=True)) == [plain]
+    assert sync.entry_ids(database, bob, EntryQuery(unread_only=True)) == [plain, podcast]

@@ -45,6 +45,9 @@ class Item:
     body: str = "<p>Some text.</p>"
     published: datetime | None = None
     link: str | None = None
+    categories: tuple[str, ...] = ()
+    # An audio enclosure's URL (served as audio/mpeg, 1234 bytes long).
+    enclosure: str | None = None
 
 
 def rss(items: Sequence[Item], *, title: str = "Test feed") -> bytes:
@@ -60,6 +63,11 @@ def rss(items: Sequence[Item], *, title: str = "Test feed") -> bytes:
         if item.published is not None:
             parts.append(
                 f"<pubDate>{format_datetime(item.published.astimezone(UTC), True)}</pubDate>"
+            )
+        parts.extend(f"<category>{escape(tag)}</category>" for tag in item.categories)
+        if item.enclosure is not None:
+            parts.append(
+                f'<enclosure url="{escape(item.enclosure)}" type="audio/mpeg" length="1234"/>'
             )
         parts.append(f"<description>{escape(item.body)}</description></item>")
     parts.append("</channel></rss>\n")

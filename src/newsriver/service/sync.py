@@ -1,0 +1,42 @@
+"""Reading for the sync APIs (Google Reader, Fever, REST): entries with every detail
+and their labels, or their ids alone, chosen by any `EntryQuery`.
+
+The web UI reads pages through `service.reading`, shaped for its streams; sync clients
+instead name their own filters (ids above or below a mark, read or unread, dated after
+a time, given ids), which `EntryQuery` carries as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsriver.store import entries, labels
+from newsriver.store.database import Database
+from newsriver.store.entries import MAX_IDS, EntryDetails, EntryQuery
+
+__all__ = ["MAX_IDS", "EntryDetails", "EntryQuery", "SyncEntries", "entry_ids", "list_entries"]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncEntries:
+    entries: tuple[EntryDetails, ...]
+    # The ids of the user's labels on each entry; entries without any are absent.
+    labels: dict[int, tuple[int, ...]]
+
+
+def list_entries(database: Database, user_id: int, query: EntryQuery) -> SyncEntries:
+    """The user's entries that `query` selects, in its order, up to its limit (callers
+    cap it: a page of full entries is large). Another user's ids select nothing."""
+    with database.read() as connection:
+        found = entries.list_entry_details(connection, user_id, query)
+        carried = labels.labels_of(connection, user_id, [entry.id for entry in found])
+    return SyncEntries(
+        entries=tuple(found),
+        labels={entry_id: tuple(ids) for entry_id, ids in carried.items()},
+    )
+
+
+def entry_ids(database: Database, user_id: int, query: EntryQuery) -> list[int]:
+    """The ids alone of the user's entries that `query` selects (at most MAX_IDS)."""
+    with database.read() as connection:
+        return entries.list_entry_ids(connection, user_id, query)
