@@ -516,6 +516,7 @@ def test_sync_filters_narrow_every_stream_and_ids_list_the_same_entries(
                 connection, alice, EntryQuery(limit=2, **query)
             )
         assert listed == expected, query
+        assert sync.count_entries(database, alice, EntryQuery(limit=1, **query)) == len(expected)
         assert oldest_first == expected[::-1], query
         assert first_two == expected[:2], query
     # Another user's ids are never listed, read or not.

@@ -14,7 +14,15 @@ from newsriver.store import entries, labels
 from newsriver.store.database import Database
 from newsriver.store.entries import MAX_IDS, EntryDetails, EntryQuery
 
-__all__ = ["MAX_IDS", "EntryDetails", "EntryQuery", "SyncEntries", "entry_ids", "list_entries"]
+__all__ = [
+    "MAX_IDS",
+    "EntryDetails",
+    "EntryQuery",
+    "SyncEntries",
+    "count_entries",
+    "entry_ids",
+    "list_entries",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +48,9 @@ def entry_ids(database: Database, user_id: int, query: EntryQuery) -> list[int]:
     """The ids alone of the user's entries that `query` selects (at most MAX_IDS)."""
     with database.read() as connection:
         return entries.list_entry_ids(connection, user_id, query)
+
+
+def count_entries(database: Database, user_id: int, query: EntryQuery) -> int:
+    """How many of the user's entries `query` selects (its cursor and limit ignored)."""
+    with database.read() as connection:
+        return entries.count_entries(connection, user_id, query)

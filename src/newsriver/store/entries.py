@@ -416,6 +416,14 @@ class EntryDetails:
     starred_at: datetime | None
 
 
+def count_entries(connection: Connection, user_id: int, query: EntryQuery) -> int:
+    """How many of the user's entries `query` selects, ignoring its cursor and limit
+    (Miniflux's `total`). A count over the filters' index range: cheap for unread or
+    starred, proportional to everything the user has for the main stream."""
+    statement = select(func.count()).where(*_conditions(connection, user_id, query))
+    return int(connection.scalar(statement) or 0)
+
+
 def list_entry_details(
     connection: Connection, user_id: int, query: EntryQuery
 ) -> list[EntryDetails]:
