@@ -194,6 +194,9 @@ subscriptions = Table(
     Column("keep_max_count", Integer),
     Column("open_original", Boolean, nullable=False, server_default=false()),
     Column("created_at", UtcDateTime, nullable=False),
+    # The user's unread entries of the feed, kept by triggers on entry_states and on
+    # this table (migration 0005), whoever writes: never written by Python code.
+    Column("unread_count", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("user_id", "feed_id"),
     Index("ix_subscriptions_feed_id", "feed_id"),
 )

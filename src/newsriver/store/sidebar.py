@@ -33,6 +33,8 @@ class SidebarFeed:
     icon_url: str | None
     # Why the feed is not being read: disabled (410 Gone…) or its last fetch failed.
     error: str | None
+    # The user's unread entries of the feed.
+    unread: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,8 @@ def sidebar_categories(connection: Connection, user_id: int) -> list[SidebarCate
 
 
 def sidebar_feeds(connection: Connection, user_id: int) -> list[SidebarFeed]:
-    """The user's subscribed feeds, by position then title (case-insensitive).
+    """The user's subscribed feeds with their unread counts, by position then title
+    (case-insensitive).
 
     Sorted here rather than by SQL: SQLite's `ORDER BY lower(…)` took longer than
     reading the rows (2 ms of 3.4 for 1,000 feeds), Python's sort a tenth of that.
@@ -68,6 +71,7 @@ def sidebar_feeds(connection: Connection, user_id: int) -> list[SidebarFeed]:
             _f.c.site_url,
             _f.c.icon_url,
             func.coalesce(_f.c.disabled_reason, _f.c.last_error),
+            _s.c.unread_count,
         )
         .join(_f, _f.c.id == _s.c.feed_id)
         .where(_s.c.user_id == user_id)

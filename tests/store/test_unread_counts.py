@@ -1,0 +1,184 @@
+"""Unread counts kept per subscription by triggers (migration 0005) equal a fresh count
+of the state rows after every kind of write, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, inspect, select, text
+
+from newsriver.service import accounts, reading
+from newsriver.service.reading import Stream
+from newsriver.store import counts, retention, schema, subscriptions
+from newsriver.store.database import Database, open_database
+from newsriver.store.retention import RetentionPolicy
+from tests.store import (
+    DAY,
+    HOUR,
+    NOW,
+    add_feed,
+    add_user,
+    dated_items,
+    entries_of,
+    mark,
+    refresh,
+    sqlite_url,
+)
+
+MIGRATIONS = Path(schema.__file__).parent / "migrations"
+
+_s, _st = schema.subscriptions, schema.entry_states
+
+
+def kept_and_counted(
+    database: Database,
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+    """Every subscription's kept count, and the count of its unread state rows."""
+    with database.read() as connection:
+        kept = {
+            (user_id, feed_id): count
+            for user_id, feed_id, count in connection.execute(
+                select(_s.c.user_id, _s.c.feed_id, _s.c.unread_count)
+            )
+        }
+        rows = connection.execute(
+            select(_st.c.user_id, _st.c.feed_id, func.count())
+            .where(_st.c.read.is_(False))
+            .group_by(_st.c.user_id, _st.c.feed_id)
+        )
+        counted = {(user_id, feed_id): count for user_id, feed_id, count in rows}
+    return kept, {key: counted.get(key, 0) for key in kept}
+
+
+def assert_counts_kept(database: Database) -> dict[tuple[int, int], int]:
+    kept, counted = kept_and_counted(database)
+    assert kept == counted
+    return kept
+
+
+def test_counts_follow_every_write(database: Database) -> None:
+    alice, bob = add_user(database, "alice"), add_user(database, "bob")
+    news = add_feed(database, "https://example.org/news.xml", alice, bob, category="News")
+    blog = add_feed(database, "https://example.org/blog.xml", alice)
+    refresh(database, news, dated_items("n", 6))
+    refresh(database, blog, dated_items("b", 4))
+    assert assert_counts_kept(database) == {(alice, news): 6, (bob, news): 6, (alice, blog): 4}
+
+    # Marking read and unread, by id and by stream; bob's counts do not move.
+    rows = entries_of(database, alice)
+    mark(database, alice, [row.id for row in rows[:3]], read=True)
+    mark(database, alice, [rows[0].id], read=False)
+    mark(database, alice, [rows[0].id], read=False)  # no change: no double count
+    assert assert_counts_kept(database)[(bob, news)] == 6
+    newest = max(row.id for row in rows)
+    reading.mark_all_read(database, alice, Stream("feed", blog), up_to_id=newest)
+    assert assert_counts_kept(database)[(alice, blog)] == 0
+    reading.mark_all_read(database, bob, Stream(), up_to_id=newest)
+    assert assert_counts_kept(database)[(bob, news)] == 0
+
+    # New entries arrive for both subscribers; a subscriber joins with the history.
+    refresh(database, news, dated_items("n2", 3, newest=NOW), now=NOW + HOUR)
+    carol = add_user(database, "carol")
+    add_feed(database, "https://example.org/news.xml", carol)
+    kept = assert_counts_kept(database)
+    assert kept[(bob, news)] == 3
+    assert kept[(carol, news)] == 9
+
+    # Unsubscribing, moving a subscription to another feed, deleting a user.
+    with database.write() as connection:
+        subscriptions.unsubscribe(connection, alice, blog)
+    assert (alice, blog) not in assert_counts_kept(database)
+    with database.write() as connection:
+        moved = subscriptions.change_url(
+            connection, carol, news, "https://example.org/elsewhere.xml", now=NOW
+        )
+    assert assert_counts_kept(database)[(carol, moved)] == 0
+    accounts.delete_user(database, carol, acting_user_id=alice)
+    assert all(user != carol for user, _ in assert_counts_kept(database))
+
+    # Retention purges old read entries (cascading their states).
+    with database.write() as connection:
+        purged = retention.purge(
+            connection, RetentionPolicy(max_age=timedelta(days=30), max_count=2), now=NOW + DAY
+        )
+    assert purged > 0
+    assert_counts_kept(database)
+    with database.read() as connection:
+        assert counts.unread_per_feed(connection, alice) == {
+            feed: count
+            for (user, feed), count in kept_and_counted(database)[0].items()
+            if user == alice and count
+        }
+
+
+def test_the_migration_counts_existing_state_and_downgrades(tmp_path: Path) -> None:
+    """A database at 0004 with unread and read states gets right counts on upgrade; a
+    downgrade removes the column and its triggers, and upgrading again restores them."""
+    url = sqlite_url(tmp_path)
+    database = open_database(url, upgrade=False)
+    try:
+        migrate(database, "0004")
+        with database.write() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, name, password_hash, created_at)"
+                    " VALUES (1, 'alice', 'h', '2024-01-01 00:00:00.000000')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO feeds (id, url, created_at, next_check_at)"
+                    " VALUES (1, 'https://example.org/a.xml', '2024-01-01 00:00:00.000000',"
+                    " '2024-01-01 00:00:00.000000')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO subscriptions (user_id, feed_id, created_at)"
+                    " VALUES (1, 1, '2024-01-01 00:00:00.000000')"
+                )
+            )
+            for number in range(5):
+                connection.execute(
+                    text(
+                        "INSERT INTO entries (feed_id, key, content_hash, sort_at, first_seen_at)"
+                        " VALUES (1, :key, 'x', '2024-01-01 00:00:00.000000',"
+                        " '2024-01-01 00:00:00.000000')"
+                    ),
+                    {"key": f"k{number}"},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO entry_states (user_id, entry_id, feed_id, read)"
+                    " SELECT 1, id, 1, id % 2 = 0 FROM entries"
+                )
+            )
+        migrate(database, "head")
+        assert assert_counts_kept(database) == {(1, 1): 3}
+        migrate(database, "0004", down=True)
+        with database.read() as connection:
+            columns = {
+                column["name"] for column in inspect(connection).get_columns("subscriptions")
+            }
+            triggers = connection.scalar(
+                text(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tr_%'"
+                )
+            )
+        assert "unread_count" not in columns
+        assert triggers == 0
+        migrate(database, "head")
+        assert assert_counts_kept(database) == {(1, 1): 3}
+    finally:
+        database.close()
+
+
+def migrate(database: Database, revision: str, *, down: bool = False) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with database.write() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
