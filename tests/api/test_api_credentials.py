@@ -3,7 +3,6 @@ their revocation, and Fever keys; each only ever names its own, active user."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from newsriver.store import accounts as store_accounts
 from newsriver.store.database import Database, open_database
 from newsriver.web.auth.api_credentials import (
     check_api_password,
+    fever_key,
     issue_api_token,
     user_for_api_token,
     user_for_fever_key,
@@ -21,10 +21,6 @@ from newsriver.web.auth.api_credentials import (
 from newsriver.web.auth.passwords import hash_password
 
 SECRET = "s" * 43
-
-
-def fever_key(name: str, password: str) -> str:
-    return hashlib.md5(f"{name}:{password}".encode(), usedforsecurity=False).hexdigest()
 
 
 @pytest.fixture

@@ -108,12 +108,47 @@ def user_add(
 def user_api_password(
     name: Annotated[str, typer.Argument(help="The user's name.")],
     password_stdin: PasswordStdin = False,
+    fever: Annotated[
+        bool,
+        typer.Option(
+            "--fever",
+            help="Also enable the Fever API, which needs an MD5 digest of the name and "
+            "password stored (without this option, any stored one is removed).",
+        ),
+    ] = False,
 ) -> None:
     """Set the password that Google Reader and Fever API clients log in with."""
-    password_hash = _read_password(password_stdin, "API password")
+    if not fever:
+        password_hash = _read_password(password_stdin, "API password")
+        with database_session() as database, expected_errors():
+            accounts.set_api_password(database, name, api_password_hash=password_hash)
+        typer.echo(f"API password of {name!r} set; API sessions opened before are revoked")
+        return
+    from newsriver.web.auth.api_credentials import fever_key
+    from newsriver.web.auth.passwords import PasswordPolicyError, hash_password
+
+    # The Fever key needs the password itself, which `_read_password` does not hand back.
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("API password", hide_input=True, confirmation_prompt=True)
+    try:
+        password_hash = hash_password(password)
+    except PasswordPolicyError as e:
+        typer.echo(f"newsriver: {e}", err=True)
+        raise typer.Exit(1) from None
     with database_session() as database, expected_errors():
-        accounts.set_api_password(database, name, api_password_hash=password_hash)
-    typer.echo(f"API password of {name!r} set; API sessions opened before are revoked")
+        # The key is made from the name as stored, which Fever clients must type.
+        user = accounts.get_user(database, name)
+        accounts.set_api_password_by_id(
+            database,
+            user.id,
+            api_password_hash=password_hash,
+            fever_key=fever_key(user.name, password),
+        )
+    typer.echo(
+        f"API password of {user.name!r} set, Fever enabled; API sessions opened before are revoked"
+    )
 
 
 def import_command(

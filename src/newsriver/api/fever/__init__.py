@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from newsriver.api.fever.routes import router
+
 
 def include_fever(app: FastAPI) -> None:
     """Add the Fever routes to `app`."""
+    app.include_router(router)

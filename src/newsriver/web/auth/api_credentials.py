@@ -70,6 +70,12 @@ def user_for_fever_key(database: Database, fever_key: str) -> User | None:
     return None if user is None or user.disabled else user
 
 
+def fever_key(name: str, password: str) -> str:
+    """The Fever API's key: the MD5 of "name:password", as Fever clients compute it
+    (the protocol's choice, not ours: stored only for users who enable Fever)."""
+    return hashlib.md5(f"{name}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
 def _digest(secret_key: str, found: Credentials) -> str:
     assert found.api_password_hash is not None
     message = f"{found.user.id}:{found.token_version}:{found.api_password_hash}"

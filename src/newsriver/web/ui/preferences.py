@@ -9,7 +9,6 @@ to the page: with a message after a redirect, or re-rendered with the error in p
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
@@ -27,6 +26,7 @@ from newsriver.service.preferences import (
     save_preferences,
 )
 from newsriver.store.accounts import NewApiKey
+from newsriver.web.auth.api_credentials import fever_key
 from newsriver.web.auth.passwords import PasswordPolicyError, hash_password, verify_password
 from newsriver.web.auth.signin import password_stamp
 from newsriver.web.auth.throttle import LoginThrottle
@@ -170,11 +170,6 @@ def revoke_api_key(request: Request, viewer: Me, key_id: int) -> Response:
     accounts.revoke_api_key(database(request), viewer.id, key_id)
     flash(request, "API key revoked.")
     return RedirectResponse("/settings#api-keys", status_code=303)
-
-
-def fever_key(name: str, password: str) -> str:
-    """The Fever API's key: the MD5 of "name:password", as its clients compute it."""
-    return hashlib.md5(f"{name}:{password}".encode(), usedforsecurity=False).hexdigest()
 
 
 def _page(
