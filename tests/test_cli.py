@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import httpx
 from typer.testing import CliRunner
 
 from newsriver.cli import app
+from tests.support.feed_server import FeedServer, Item
 
 RSS = "real/feed-rs__feed-rs_fixture_rss2_rss_2.0_example_1.xml"
 ATOM = "real/feed-rs__feed-rs_fixture_atom_atom_spec_1.xml"
@@ -184,3 +186,110 @@ def _get_when_up(url: str, server: subprocess.Popen[str]) -> httpx.Response | No
         except httpx.TransportError:
             time.sleep(0.1)
     return None
+
+
+def test_serve_with_workers_answers_and_fetches_in_one_worker_process(tmp_path: Path) -> None:
+    """`serve --workers 2`: two web processes answer on one port, a scheduler process
+    beside them fetches a feed imported before the start, and stopping the server stops
+    them all."""
+    items = [Item(f"w{number}", f"Worker entry {number}") for number in range(3)]
+    with FeedServer() as feeds:
+        feed_url = feeds.feed("/feed.xml", items)
+        opml = tmp_path / "feeds.opml"
+        opml.write_text(
+            '<opml version="2.0"><body>'
+            f'<outline type="rss" text="Feed" xmlUrl="{feed_url}"/>'
+            "</body></opml>"
+        )
+        env = {
+            **os.environ,
+            "NEWSRIVER_DATA_DIR": str(tmp_path / "data"),
+            "NEWSRIVER_ALLOW_PRIVATE_NETWORKS": "1",
+        }
+        newsriver = [sys.executable, "-m", "newsriver"]
+        for arguments, stdin in (
+            (["user", "add", "alice", "--password-stdin"], "password123\n"),
+            (["import", str(opml), "--user", "alice"], None),
+        ):
+            subprocess.run(
+                newsriver + arguments, env=env, input=stdin, text=True, check=True, timeout=60
+            )
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        command = [*newsriver, "serve", "--port", str(port), "--workers", "2"]
+        with subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        ) as server:
+            try:
+                response = _get_when_up(f"http://127.0.0.1:{port}/healthz", server)
+                assert response is not None, "the server did not come up"
+                children = _children(server.pid)
+                stored = _wait_for_entries(env, 3)
+                pages = [httpx.get(f"http://127.0.0.1:{port}/login") for _ in range(4)]
+            finally:
+                server.send_signal(signal.SIGINT)
+                _, log = server.communicate(timeout=60)
+    assert stored == 3, log
+    assert all(page.status_code == 200 for page in pages)
+    # Two uvicorn workers and one `newsriver worker` (besides multiprocessing's resource
+    # tracker), all gone once the server is.
+    commands = list(children.values())
+    assert sum("--multiprocessing-fork" in command for command in commands) == 2, commands
+    assert sum("newsriver worker" in command for command in commands) == 1, commands
+    assert _gone(children), log
+
+
+def _gone(processes: dict[int, str]) -> bool:
+    """Whether none of these processes runs any more (after up to 10 s)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        running = [pid for pid in processes if _running(pid)]
+        if not running:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (exited, not yet reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The process's children (pid: command line), read from /proc."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        # The parent pid is the 2nd field after the parenthesised command name.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[int(entry.name)] = command.strip()
+    return found
+
+
+def _wait_for_entries(env: dict[str, str], expected: int) -> int:
+    """The entries `newsriver stats` counts, once they reach `expected` (or after 60 s)."""
+    deadline = time.monotonic() + 60
+    while True:
+        result = subprocess.run(
+            [sys.executable, "-m", "newsriver", "stats", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        entries = int(json.loads(result.stdout)["entries"])
+        if entries >= expected or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.5)

@@ -58,15 +58,37 @@ def serve(
             help="Do not fetch feeds in this process (run `newsriver worker` elsewhere).",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Web processes (one per core uses them all); with more than one, feeds"
+            " are fetched by a `newsriver worker` process started beside them.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web reader, and fetch feeds in the background unless --no-scheduler."""
     settings = _settings()
     # Imported here: the web stack costs every other command half a second at start-up.
     import uvicorn
 
-    from newsriver.web.app import create_app
+    if workers == 1:
+        from newsriver.web.app import create_app
 
-    uvicorn.run(create_app(settings, scheduler=not no_scheduler), host=host, port=port)
+        uvicorn.run(create_app(settings, scheduler=not no_scheduler), host=host, port=port)
+        return
+    from newsriver.cli.processes import prepare_shared_state, scheduler_process
+
+    prepare_shared_state(settings)
+    with scheduler_process(enabled=not no_scheduler):
+        uvicorn.run(
+            "newsriver.web.asgi:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+        )
 
 
 @app.command()
