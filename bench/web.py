@@ -635,11 +635,12 @@ def write_postgresql(url: str, entries: int) -> None:
 
 
 @contextlib.contextmanager
-def server_running(served: Served, work: Path) -> Iterator[Server]:
-    """`newsriver serve --no-scheduler` on a free port, until leaving."""
+def server_running(served: Served, work: Path, workers: int = 1) -> Iterator[Server]:
+    """`newsriver serve --no-scheduler --workers N` on a free port, until leaving."""
     port = free_port()
     log = work / f"serve-{served.kind}-{served.backend}.log"
     command = [sys.executable, "-m", "newsriver", "serve", "--no-scheduler", "--port", str(port)]
+    command += ["--workers", str(workers)]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, env=served.env, stdout=sink, stderr=subprocess.STDOUT)
     try:
@@ -755,9 +756,23 @@ def check_page(body: bytes, expected: Sequence[tuple[int, str]], scenario: Scena
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and all its threads so far."""
+    """User + system CPU time so far of a process, its threads, and the processes it
+    started that still run (the web workers of `serve --workers N`)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(child) for child in child_pids(pid))
+
+
+def child_pids(pid: int) -> list[int]:
+    """The running processes whose parent is `pid` (from /proc)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(stat[1]) == pid:
+                    children.append(int(entry.name))
+    return children
 
 
 SERVER_TIMING = re.compile(r"([\w-]+)\s*;[^,]*?\bdur=([0-9.]+)")
@@ -963,6 +978,12 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="seconds allowed to index the generated entries, or search is not measured"
         " on them (default: 600 on SQLite, whose database is kept; 180 on PostgreSQL)",
     )
+    add(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes of `newsriver serve` (default 1; one per core uses them all)",
+    )
     add("--pg-server", default=PG_SERVER, help=f"user@host:port of PostgreSQL ({PG_SERVER})")
     return parser.parse_args(argv)
 
@@ -975,6 +996,7 @@ def main(argv: Sequence[str]) -> int:
     print(f"machine: {machine()}")
     print(f"versions: {versions(backends, arguments.pg_server)}")
     warmup = min(2.0, arguments.duration / 4)
+    print(f"server: newsriver serve --workers {arguments.workers}")
     print(
         f"each measurement: {arguments.duration:g} s after a {warmup:g} s warm-up, concurrency"
         f" {' and '.join(map(str, CONCURRENCIES))}; CPU ms: the server's CPU time per request;"
@@ -993,7 +1015,7 @@ def main(argv: Sequence[str]) -> int:
                         print(f"   {describe(served)}")
                         print(f"   {HEADER}")
                         databases.append(served)
-                        with server_running(served, work) as server:
+                        with server_running(served, work, arguments.workers) as server:
                             results += asyncio.run(
                                 measure_server(served, server, arguments.duration, warmup)
                             )
