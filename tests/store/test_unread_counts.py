@@ -3,18 +3,23 @@ of the state rows after every kind of write, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import func, inspect, select, text
 
 from newsriver.service import accounts, reading
+from newsriver.service import labels as label_service
+from newsriver.service import subscriptions as subscription_service
 from newsriver.service.reading import Stream
 from newsriver.store import counts, retention, schema, subscriptions
 from newsriver.store.database import Database, open_database
 from newsriver.store.retention import RetentionPolicy
+from newsriver.store.subscriptions import SubscriptionSettings
 from tests.store import (
     DAY,
     HOUR,
@@ -182,3 +187,69 @@ def migrate(database: Database, revision: str, *, down: bool = False) -> None:
     with database.write() as connection:
         config.attributes["connection"] = connection
         (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def fresh_sidebar(database: Database, user_id: int) -> reading.Sidebar:
+    with database.read() as connection:
+        return reading._read_sidebar(connection, user_id, with_counts=True)
+
+
+def test_a_kept_sidebar_is_served_only_while_nothing_it_shows_changed(
+    database: Database,
+) -> None:
+    """After every kind of change the sidebar shows, the sidebar served equals one read
+    afresh; with no change in between, the kept one is served again."""
+    alice, bob = add_user(database, "alice"), add_user(database, "bob")
+    news = add_feed(database, "https://example.org/news.xml", alice, bob, category="News")
+    blog = add_feed(database, "https://example.org/blog.xml", alice)
+    refresh(database, news, dated_items("n", 4))
+    refresh(database, blog, dated_items("b", 3))
+    rows = entries_of(database, alice)
+    f, c = schema.feeds, schema.categories
+    label: list[int] = []
+
+    def write(statement: Any) -> None:
+        with database.write() as connection:
+            connection.execute(statement)
+
+    changes: list[tuple[str, Callable[[], object]]] = [
+        ("mark read", lambda: mark(database, alice, [rows[0].id], read=True)),
+        ("star", lambda: reading.star(database, alice, [rows[1].id], starred=True)),
+        ("new entries", lambda: refresh(database, news, dated_items("n2", 2, newest=NOW))),
+        ("feed title", lambda: write(f.update().where(f.c.id == blog).values(title="Blog!"))),
+        ("feed error", lambda: write(f.update().where(f.c.id == blog).values(last_error="500"))),
+        (
+            "own title",
+            lambda: subscription_service.update_subscription(
+                database, alice, blog, SubscriptionSettings(title="Mine")
+            ),
+        ),
+        ("category", lambda: subscription_service.create_category(database, alice, "Later")),
+        ("rename category", lambda: write(c.update().where(c.c.name == "Later").values(name="L"))),
+        ("label", lambda: label.append(label_service.create_label(database, alice, "Keep"))),
+        ("labelled", lambda: label_service.label_entries(database, alice, label[0], [rows[3].id])),
+        ("rename label", lambda: label_service.rename_label(database, alice, label[0], "Kept")),
+        (
+            "unlabelled",
+            lambda: label_service.unlabel_entries(database, alice, label[0], [rows[3].id]),
+        ),
+        ("delete label", lambda: label_service.delete_label(database, alice, label[0])),
+        ("unsubscribe", lambda: subscription_service.unsubscribe(database, alice, blog)),
+        ("subscribe", lambda: add_feed(database, "https://example.org/blog.xml", alice)),
+    ]
+    served = reading.load_sidebar(database, alice)
+    for what, change in changes:
+        change()
+        now_served = reading.load_sidebar(database, alice)
+        assert now_served == fresh_sidebar(database, alice), what
+        assert now_served != served, f"{what}: the sidebar should show the change"
+        # Unchanged since: the same kept object, not a new read.
+        assert reading.load_sidebar(database, alice) is now_served, what
+        served = now_served
+    # Bob's reading changes nothing of alice's: her kept sidebar is served on.
+    bobs = [row.id for row in entries_of(database, bob)]
+    mark(database, bob, bobs[:2], read=True)
+    assert reading.load_sidebar(database, alice) is served
+    # Bob's sidebar is his own, kept apart.
+    assert reading.load_sidebar(database, bob) == fresh_sidebar(database, bob)
+    assert reading.load_sidebar(database, bob).unread == len(bobs) - 2

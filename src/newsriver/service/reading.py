@@ -17,6 +17,7 @@ from typing import Literal
 from sqlalchemy import Connection
 
 from newsriver.clock import utcnow
+from newsriver.service.sidebar_cache import StampedCache
 from newsriver.store import counts, entries, labels, sidebar
 from newsriver.store.database import Database
 from newsriver.store.entries import MAX_PAGE, EntryQuery, EntryRow
@@ -174,17 +175,32 @@ def load_sidebar(database: Database, user_id: int, *, with_counts: bool = True) 
     """The user's categories (in their order, empty ones included) with their feeds,
     the uncategorised feeds, labels, and the unread and starred counts.
 
-    Without counts (every one 0), for what needs only the names: the next articles of
-    an infinite scroll. Unread counts come with the feeds (kept by triggers); labels'
-    and starred counts are counted.
+    The last one read is kept (see `sidebar_cache`) and served again while the
+    database's stamp of it is unchanged. Without counts (every one 0, unless a kept
+    sidebar is right anyway), for what needs only the names: the next articles of an
+    infinite scroll; labels' counts cost a probe per labelled entry.
     """
-    starred = 0
     with database.read() as connection:
-        category_rows = sidebar.sidebar_categories(connection, user_id)
-        feed_rows = sidebar.sidebar_feeds(connection, user_id)
-        label_rows = labels.list_labels(connection, user_id, with_counts=with_counts)
-        if with_counts:
-            starred = counts.starred_count(connection, user_id)
+        # The stamp first: what is read after it is at least as new, so a sidebar is
+        # never kept under a stamp newer than its contents.
+        stamp = sidebar.sidebar_stamp(connection, user_id)
+        kept = _SIDEBARS.get(database, user_id, stamp)
+        if kept is not None:
+            return kept
+        found = _read_sidebar(connection, user_id, with_counts=with_counts)
+    if with_counts:
+        _SIDEBARS.put(database, user_id, stamp, found)
+    return found
+
+
+_SIDEBARS: StampedCache[Sidebar] = StampedCache()
+
+
+def _read_sidebar(connection: Connection, user_id: int, *, with_counts: bool) -> Sidebar:
+    category_rows = sidebar.sidebar_categories(connection, user_id)
+    feed_rows = sidebar.sidebar_feeds(connection, user_id)
+    label_rows = labels.list_labels(connection, user_id, with_counts=with_counts)
+    starred = counts.starred_count(connection, user_id) if with_counts else 0
     by_category: dict[int | None, list[FeedItem]] = {}
     for row in feed_rows:
         by_category.setdefault(row.category_id, []).append(

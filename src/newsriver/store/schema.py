@@ -134,6 +134,10 @@ categories = Table(
     _fk("user_id", "users.id"),
     Column("name", String(200), nullable=False),
     Column("position", Integer, nullable=False, server_default=text("0")),
+    # Bumped by triggers whenever the row changes as the reading sidebar shows it
+    # (migration 0005): with the rows' count and highest id, a cheap stamp of the
+    # sidebar that tells when a cached one is still right. Never written by Python code.
+    Column("version", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("user_id", "name"),
 )
 
@@ -173,6 +177,10 @@ feeds = Table(
     # A permanent redirect seen on consecutive fetches; the URL moves once it is stable.
     Column("redirect_url", Text),
     Column("redirect_count", Integer, nullable=False, server_default=text("0")),
+    # Bumped by triggers whenever the row changes as the reading sidebar shows it
+    # (migration 0005): with the rows' count and highest id, a cheap stamp of the
+    # sidebar that tells when a cached one is still right. Never written by Python code.
+    Column("version", Integer, nullable=False, server_default=text("0")),
     Index("ix_feeds_due", "next_check_at"),
 )
 
@@ -197,6 +205,10 @@ subscriptions = Table(
     # The user's unread entries of the feed, kept by triggers on entry_states and on
     # this table (migration 0005), whoever writes: never written by Python code.
     Column("unread_count", Integer, nullable=False, server_default=text("0")),
+    # Bumped by triggers whenever the row changes as the reading sidebar shows it
+    # (migration 0005): with the rows' count and highest id, a cheap stamp of the
+    # sidebar that tells when a cached one is still right. Never written by Python code.
+    Column("version", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("user_id", "feed_id"),
     Index("ix_subscriptions_feed_id", "feed_id"),
 )
@@ -297,6 +309,10 @@ labels = Table(
     Column("id", Id, primary_key=True),
     _fk("user_id", "users.id"),
     Column("name", String(200), nullable=False),
+    # Bumped by triggers whenever the row changes as the reading sidebar shows it
+    # (migration 0005): with the rows' count and highest id, a cheap stamp of the
+    # sidebar that tells when a cached one is still right. Never written by Python code.
+    Column("version", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("user_id", "name"),
 )
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, literal, select, union_all
 
 from newsriver.errors import NotFoundError
 from newsriver.store import schema
+from newsriver.store.entries import STARRED
 
 _f, _s, _c = schema.feeds, schema.subscriptions, schema.categories
 # The user's title, else the feed's, else its URL (an empty title counts as none).
@@ -78,6 +79,43 @@ def sidebar_feeds(connection: Connection, user_id: int) -> list[SidebarFeed]:
     ).all()
     ordered = sorted(rows, key=lambda row: (row[0], row[3].casefold(), row[1]))
     return [SidebarFeed(*row[1:]) for row in ordered]
+
+
+# What `sidebar_stamp` returns: numbers that change whenever the sidebar would.
+SidebarStamp = tuple[int, ...]
+
+
+def sidebar_stamp(connection: Connection, user_id: int) -> SidebarStamp:
+    """A stamp of everything the user's sidebar shows, in one query of about a
+    millisecond for 1,000 feeds (reading the sidebar takes several).
+
+    Triggers raise a row's `version` whenever it changes as the sidebar shows it
+    (migration 0005), unread counts included. Per table, the user's rows' count and
+    highest id change when rows are added or removed, and the sum of their versions
+    when any changes (versions only grow; a sum, unlike a maximum, also moves when a
+    transaction that took a lower version commits after one that took a higher).
+    Starred entries are counted: starring changes no row above.
+    """
+    st, lb, c = schema.entry_states, schema.labels, schema.categories
+    parts = [
+        select(literal(0), func.count(), func.max(_s.c.id), func.sum(_s.c.version)).where(
+            _s.c.user_id == user_id
+        ),
+        select(literal(1), func.count(), func.max(c.c.id), func.sum(c.c.version)).where(
+            c.c.user_id == user_id
+        ),
+        select(literal(2), func.count(), func.max(lb.c.id), func.sum(lb.c.version)).where(
+            lb.c.user_id == user_id
+        ),
+        select(literal(3), func.count(), literal(0), func.sum(_f.c.version))
+        .join(_s, _s.c.feed_id == _f.c.id)
+        .where(_s.c.user_id == user_id),
+        select(literal(4), func.count(), literal(0), literal(0)).where(
+            st.c.user_id == user_id, STARRED
+        ),
+    ]
+    rows = sorted(connection.execute(union_all(*parts)).all())
+    return tuple(int(value or 0) for row in rows for value in row[1:])
 
 
 def feed_title(connection: Connection, user_id: int, feed_id: int) -> str:
