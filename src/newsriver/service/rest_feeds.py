@@ -1,0 +1,142 @@
+"""A user's feeds as the REST API (Miniflux's shape) describes them: with their category
+and, for the feed listings, how their fetching goes; per-feed counters; refreshing.
+
+Entries embed their feed, so `feed_summaries` is the cheap listing (two indexed reads,
+no fetch log) that every page of entries uses; `feeds_with_state` adds the fetch state
+(the health overview's two queries) for `GET /v1/feeds`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from newsriver.clock import utcnow
+from newsriver.errors import NotFoundError
+from newsriver.store import counts, entries, health, sidebar, subscriptions
+from newsriver.store.database import Database
+from newsriver.store.entries import EntryQuery
+
+
+@dataclass(frozen=True, slots=True)
+class RestFeed:
+    id: int
+    # The user's title, else the feed's, else its URL.
+    title: str
+    feed_url: str
+    site_url: str | None
+    # None: the default category ("Uncategorised").
+    category_id: int | None
+    category_title: str | None
+    # The fetch state; None and 0 in `feed_summaries`, which does not read it.
+    checked_at: datetime | None = None
+    next_check_at: datetime | None = None
+    error: str | None = None
+    error_count: int = 0
+    disabled: bool = False
+
+
+def feed_summaries(database: Database, user_id: int) -> dict[int, RestFeed]:
+    """The user's feeds by id, in the sidebar's order, without their fetch state."""
+    with database.read() as connection:
+        names = {row.id: row.name for row in sidebar.sidebar_categories(connection, user_id)}
+        rows = sidebar.sidebar_feeds(connection, user_id)
+    return {
+        row.feed_id: RestFeed(
+            id=row.feed_id,
+            title=row.title,
+            feed_url=row.url,
+            site_url=row.site_url,
+            category_id=row.category_id,
+            category_title=None if row.category_id is None else names.get(row.category_id),
+        )
+        for row in rows
+    }
+
+
+def feeds_with_state(
+    database: Database, user_id: int, *, category_id: int | None = None
+) -> list[RestFeed]:
+    """The user's feeds (only those of `category_id`, when given) with their fetch
+    state. NotFoundError when the category is not the user's."""
+    with database.read() as connection:
+        if category_id is not None:
+            sidebar.category_name(connection, user_id, category_id)
+        states = {
+            row.feed_id: row for row in health.health_overview(connection, user_id, now=utcnow())
+        }
+    found = []
+    for feed in feed_summaries(database, user_id).values():
+        if category_id is not None and feed.category_id != category_id:
+            continue
+        state = states.get(feed.id)
+        if state is not None:
+            feed = replace(
+                feed,
+                checked_at=state.last_fetched_at,
+                next_check_at=state.next_check_at,
+                error=state.disabled_reason or state.last_error,
+                error_count=state.error_count,
+                disabled=state.disabled_reason is not None,
+            )
+        found.append(feed)
+    return found
+
+
+def feed_with_state(database: Database, user_id: int, feed_id: int) -> RestFeed:
+    """One of the user's feeds with its fetch state; NotFoundError when not theirs."""
+    with database.read() as connection:
+        subscriptions.get_subscription(connection, user_id, feed_id)
+    for feed in feeds_with_state(database, user_id):
+        if feed.id == feed_id:
+            return feed
+    # Unsubscribed between the two reads.
+    raise NotFoundError(f"no subscription to feed {feed_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    # Per feed id; feeds with no such entries are absent.
+    read: dict[int, int]
+    unread: dict[int, int]
+
+
+def counters(database: Database, user_id: int) -> Counters:
+    """Read and unread entries per feed. Unread is one grouped count on its partial
+    index; read is one count per feed (on `ix_entry_states_feed`), as no index holds
+    read entries by feed: a few milliseconds for hundreds of feeds."""
+    with database.read() as connection:
+        unread = counts.unread_per_feed(connection, user_id)
+        read = {}
+        for row in subscriptions.list_subscriptions(connection, user_id):
+            found = entries.count_entries(
+                connection, user_id, EntryQuery(feed_id=row.feed_id, read_only=True)
+            )
+            if found:
+                read[row.feed_id] = found
+    return Counters(read=read, unread=unread)
+
+
+def request_checks(database: Database, user_id: int, *, category_id: int | None = None) -> int:
+    """Make every enabled feed of the user (of the category, when given) due now, for
+    the scheduler's next round; returns how many. NotFoundError for a category that is
+    not the user's. Disabled feeds (410 Gone) stay disabled: re-enabling one is asked
+    for one feed at a time."""
+    now = utcnow()
+    with database.write() as connection:
+        if category_id is not None:
+            sidebar.category_name(connection, user_id, category_id)
+        feeds = [
+            row
+            for row in sidebar.sidebar_feeds(connection, user_id)
+            if category_id is None or row.category_id == category_id
+        ]
+        disabled = {
+            row.feed_id
+            for row in subscriptions.list_subscriptions(connection, user_id)
+            if row.disabled_reason is not None
+        }
+        due = [row.feed_id for row in feeds if row.feed_id not in disabled]
+        for feed_id in due:
+            health.request_check(connection, user_id, feed_id, now=now)
+    return len(due)
