@@ -434,7 +434,10 @@ def test_labels_are_created_added_and_removed(reader: Reader) -> None:
     other = reader.article("Blog story 0")
     other.locator(".entry-toggle").click()
     other.locator(".labels-menu summary").click()
-    other.get_by_label("Later").check()
+    # The chip changes at once; the server's answer comes after: wait for it before
+    # reading the label's stream (a loaded machine answers late).
+    with page.expect_response(lambda response: response.url.endswith("/entries/labels")):
+        other.get_by_label("Later").check()
     expect(other.locator(".entry-header .label-chip")).to_have_text("Later")
 
     page.locator(".sidebar").get_by_role("link", name="Later").click()
@@ -443,7 +446,8 @@ def test_labels_are_created_added_and_removed(reader: Reader) -> None:
     first = reader.articles().first
     first.locator(".entry-toggle").click()
     first.locator(".labels-menu summary").click()
-    first.get_by_label("Later").uncheck()
+    with page.expect_response(lambda response: response.url.endswith("/entries/labels")):
+        first.get_by_label("Later").uncheck()
     expect(first.locator(".entry-header .label-chip")).to_have_count(0)
     page.reload()
     expect(reader.articles()).to_have_count(1)
