@@ -20,7 +20,7 @@ help:
 	@echo "make test     static checks, then the test suite"
 	@echo "make lint     static checks only: ruff, ruff format --check, mypy, import-linter"
 	@echo "make fmt      format and auto-fix with ruff"
-	@echo "make bench    run the parser, refresh and web benchmarks"
+	@echo "make bench    run the parser, refresh, web and API benchmarks"
 
 install: $(STAMP)
 
@@ -56,3 +56,4 @@ bench: $(BENCH_STAMP)
 	$(PY) bench/parse.py
 	$(PY) bench/refresh.py
 	$(PY) bench/web.py
+	$(PY) bench/api.py
