@@ -427,6 +427,7 @@ def test_sidebar_lists_categories_in_order_with_counts_errors_and_labels(
     }
     assert [label.name for label in names.labels] == ["A-label", "b-label"]
     assert (names.unread, names.starred, names.categories[0].unread) == (0, 0, 0)
+    assert reading.load_sidebar(database, alice, with_counts=False) is names
     assert reading.load_sidebar(database, alice).unread == 7
     # Bob sees his one feed and his own label only.
     bobs = reading.load_sidebar(database, bob)

@@ -177,23 +177,27 @@ def load_sidebar(database: Database, user_id: int, *, with_counts: bool = True) 
 
     The last one read is kept (see `sidebar_cache`) and served again while the
     database's stamp of it is unchanged. Without counts (every one 0, unless a kept
-    sidebar is right anyway), for what needs only the names: the next articles of an
-    infinite scroll; labels' counts cost a probe per labelled entry.
+    sidebar with them is right anyway), for what needs only the names: the next
+    articles of an infinite scroll, the sync APIs' feed titles; labels' counts cost a
+    probe per labelled entry.
     """
     with database.read() as connection:
         # The stamp first: what is read after it is at least as new, so a sidebar is
         # never kept under a stamp newer than its contents.
         stamp = sidebar.sidebar_stamp(connection, user_id)
         kept = _SIDEBARS.get(database, user_id, stamp)
+        if kept is None and not with_counts:
+            kept = _NAMES.get(database, user_id, stamp)
         if kept is not None:
             return kept
         found = _read_sidebar(connection, user_id, with_counts=with_counts)
-    if with_counts:
-        _SIDEBARS.put(database, user_id, stamp, found)
+    (_SIDEBARS if with_counts else _NAMES).put(database, user_id, stamp, found)
     return found
 
 
+# Sidebars read with their counts, and without.
 _SIDEBARS: StampedCache[Sidebar] = StampedCache()
+_NAMES: StampedCache[Sidebar] = StampedCache()
 
 
 def _read_sidebar(connection: Connection, user_id: int, *, with_counts: bool) -> Sidebar:
