@@ -243,6 +243,16 @@ def list_entry_ids(connection: Connection, user_id: int, query: EntryQuery) -> l
     """The ids alone of the user's entries matching `query`, in its order, after its
     cursor, at most `query.limit` of them (capped at MAX_IDS): what sync clients ask
     for before fetching the entries they lack."""
+    statement = _sync_listing(connection, user_id, query, select(_st.c.entry_id))
+    return [int(entry_id) for entry_id in connection.scalars(statement)]
+
+
+def _sync_listing(
+    connection: Connection, user_id: int, query: EntryQuery, columns: Select[Any]
+) -> Select[Any]:
+    """`columns` of the user's states (joined to their entries by the caller if it
+    needs them) that `query` selects, in its order, after its cursor, up to its limit
+    (capped at MAX_IDS)."""
     newest = query.order == "newest"
     conditions = _conditions(connection, user_id, query)
     if query.after_id is not None:
@@ -251,8 +261,7 @@ def list_entry_ids(connection: Connection, user_id: int, query: EntryQuery) -> l
         )
     order = _st.c.entry_id.desc() if newest else _st.c.entry_id
     limit = max(1, min(query.limit, MAX_IDS))
-    statement = select(_st.c.entry_id).where(*conditions).order_by(order).limit(limit)
-    return [int(entry_id) for entry_id in connection.scalars(statement)]
+    return columns.where(*conditions).order_by(order).limit(limit)
 
 
 def _labelled(
@@ -428,48 +437,78 @@ def list_entry_details(
     connection: Connection, user_id: int, query: EntryQuery
 ) -> list[EntryDetails]:
     """The entries of `list_entry_ids(query)`, in its order, with every detail (so at
-    most MAX_IDS at once; the sync APIs cap their pages lower)."""
-    ids = list_entry_ids(connection, user_id, query)
-    if not ids:
-        return []
-    statement = (
-        select(
-            _e.c.id,
-            _e.c.feed_id,
-            _e.c.title,
-            _e.c.link,
-            _e.c.author,
-            _e.c.summary,
-            _e.c.content,
-            _e.c.published,
-            _e.c.updated,
-            _e.c.sort_at,
-            _e.c.first_seen_at,
-            _e.c.enclosures,
-            _e.c.categories,
-            _e.c.thumbnail,
-            _e.c.comments_url,
-            _st.c.read,
-            _st.c.starred,
-            _st.c.read_at,
-            _st.c.starred_at,
-        )
-        .select_from(_st.join(_e, _e.c.id == _st.c.entry_id))
-        .where(_st.c.user_id == user_id, _st.c.entry_id.in_(ids))
+    most MAX_IDS at once; the sync APIs cap their pages lower). One query: reading the
+    ids first and then the entries by a list of 1,000 ids cost a third more."""
+    columns = select(
+        _e.c.id,
+        _e.c.feed_id,
+        _e.c.title,
+        _e.c.link,
+        _e.c.author,
+        _e.c.summary,
+        _e.c.content,
+        _e.c.published,
+        _e.c.updated,
+        _e.c.sort_at,
+        _e.c.first_seen_at,
+        _e.c.enclosures,
+        _e.c.categories,
+        _e.c.thumbnail,
+        _e.c.comments_url,
+        _st.c.read,
+        _st.c.starred,
+        _st.c.read_at,
+        _st.c.starred_at,
+    ).select_from(_st.join(_e, _e.c.id == _st.c.entry_id))
+    statement = _sync_listing(connection, user_id, query, columns)
+    return [_details(tuple(row)) for row in connection.execute(statement)]
+
+
+def _details(row: tuple[Any, ...]) -> EntryDetails:
+    """A row of `list_entry_details`'s columns, in their order (by position: building
+    a mapping per row cost more than the query for 1,000 rows)."""
+    (
+        entry_id,
+        feed_id,
+        title,
+        link,
+        author,
+        summary,
+        content,
+        published,
+        updated,
+        sort_at,
+        first_seen_at,
+        enclosures,
+        tags,
+        thumbnail,
+        comments_url,
+        read,
+        starred,
+        read_at,
+        starred_at,
+    ) = row
+    return EntryDetails(
+        id=entry_id,
+        feed_id=feed_id,
+        title=title,
+        link=link,
+        author=author,
+        summary=summary,
+        content=content,
+        published=published,
+        updated=updated,
+        sort_at=sort_at,
+        first_seen_at=first_seen_at,
+        enclosures=tuple(item for item in _json_list(enclosures) if isinstance(item, dict)),
+        categories=tuple(str(tag) for tag in _json_list(tags)),
+        thumbnail=thumbnail,
+        comments_url=comments_url,
+        read=read,
+        starred=starred,
+        read_at=read_at,
+        starred_at=starred_at,
     )
-    found: dict[int, EntryDetails] = {}
-    for row in connection.execute(statement):
-        values = row._mapping
-        found[values["id"]] = EntryDetails(
-            **{
-                **values,
-                "enclosures": tuple(
-                    item for item in _json_list(values["enclosures"]) if isinstance(item, dict)
-                ),
-                "categories": tuple(str(tag) for tag in _json_list(values["categories"])),
-            }
-        )
-    return [found[entry_id] for entry_id in ids if entry_id in found]
 
 
 def _json_list(stored: str | None) -> list[Any]:
