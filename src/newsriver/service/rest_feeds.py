@@ -8,11 +8,13 @@ no fetch log) that every page of entries uses; `feeds_with_state` adds the fetch
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from newsriver.clock import utcnow
 from newsriver.errors import NotFoundError
+from newsriver.service import reading
 from newsriver.store import counts, entries, health, sidebar, subscriptions
 from newsriver.store.database import Database
 from newsriver.store.entries import EntryQuery
@@ -36,21 +38,28 @@ class RestFeed:
     disabled: bool = False
 
 
-def feed_summaries(database: Database, user_id: int) -> dict[int, RestFeed]:
-    """The user's feeds by id, in the sidebar's order, without their fetch state."""
-    with database.read() as connection:
-        names = {row.id: row.name for row in sidebar.sidebar_categories(connection, user_id)}
-        rows = sidebar.sidebar_feeds(connection, user_id)
+def feed_summaries(
+    database: Database, user_id: int, only: Collection[int] | None = None
+) -> dict[int, RestFeed]:
+    """The user's feeds by id (those of `only`, if given), in the sidebar's order,
+    without their fetch state. From the kept sidebar (`reading.load_sidebar`): a page
+    of entries reads no feeds again to describe those of its entries."""
+    found = reading.load_sidebar(database, user_id, with_counts=False)
+    names = {category.id: category.name for category in found.categories}
     return {
-        row.feed_id: RestFeed(
-            id=row.feed_id,
-            title=row.title,
-            feed_url=row.url,
-            site_url=row.site_url,
-            category_id=row.category_id,
-            category_title=None if row.category_id is None else names.get(row.category_id),
+        feed.feed_id: RestFeed(
+            id=feed.feed_id,
+            title=feed.title,
+            feed_url=feed.url,
+            site_url=feed.site_url,
+            category_id=feed.category_id,
+            category_title=None if feed.category_id is None else names.get(feed.category_id),
         )
-        for row in rows
+        for feed in [
+            *(item.feed for category in found.categories for item in category.feeds),
+            *(item.feed for item in found.uncategorised),
+        ]
+        if only is None or feed.feed_id in only
     }
 
 

@@ -39,7 +39,7 @@ def _check_filters(db: Db, user_id: int, filters: EntryFilters) -> None:
 
 
 def _serialise(db: Db, user_id: int, found: tuple[EntryDetails, ...]) -> list[EntryOut]:
-    feeds = feed_summaries(db, user_id) if found else {}
+    feeds = feed_summaries(db, user_id, {entry.feed_id for entry in found}) if found else {}
     shown: dict[int, FeedOut] = {}
     for entry in found:
         if entry.feed_id not in shown:
