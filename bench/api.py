@@ -509,6 +509,12 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     add("--n", type=int, default=FARM_FEEDS, help=f"feeds in the farm (default {FARM_FEEDS})")
     add("--backend", choices=tuple(BACKENDS), default="sqlite", help="newsriver's database")
     add("--duration", type=float, default=20.0, help="seconds per measurement (default 20)")
+    add(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes of `newsriver serve` (default 1; one per core uses them all)",
+    )
     add("--pg-server", default=PG_SERVER, help=f"user@host:port of PostgreSQL ({PG_SERVER})")
     return parser.parse_args(argv)
 
@@ -518,6 +524,7 @@ def main(argv: Sequence[str]) -> int:
     backends = BACKENDS[arguments.backend]
     print(f"machine: {machine()}")
     print(f"versions: {versions(backends, arguments.pg_server)}")
+    print(f"server: newsriver serve --workers {arguments.workers}")
     warmup = min(2.0, arguments.duration / 4)
     print(
         f"each measurement: {arguments.duration:g} s after a {warmup:g} s warm-up, concurrency"
@@ -550,7 +557,7 @@ def measure_farm(
     with farm_database(backend, arguments.n, work, arguments.pg_server) as served:
         print(f"   {about(served)}", flush=True)
         access = grant_api_access(served)
-        with server_running(served, work) as server:
+        with server_running(served, work, arguments.workers) as server:
             print(f"   {HEADER}")
             found = asyncio.run(
                 measure_server(
