@@ -461,7 +461,7 @@ def list_entry_details(
         _st.c.starred_at,
     ).select_from(_st.join(_e, _e.c.id == _st.c.entry_id))
     statement = _sync_listing(connection, user_id, query, columns)
-    return [_details(tuple(row)) for row in connection.execute(statement)]
+    return [_details(tuple(row)) for row in connection.execute(statement).all()]
 
 
 def _details(row: tuple[Any, ...]) -> EntryDetails:
@@ -514,8 +514,10 @@ def _details(row: tuple[Any, ...]) -> EntryDetails:
 def _json_list(stored: str | None) -> list[Any]:
     """A JSON list column's value; an empty list for anything else (never raises on a
     row written by an older version)."""
+    if not stored or stored == "[]":  # most entries: no tags, no enclosures
+        return []
     try:
-        value = json.loads(stored or "[]")
+        value = json.loads(stored)
     except ValueError:
         return []
     return value if isinstance(value, list) else []
