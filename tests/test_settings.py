@@ -176,3 +176,12 @@ def test_an_address_entry_allows_exactly_what_it_names(
 
     any_port = parse_private_networks(str(address))
     assert any_port.permits(address, other_port)
+
+
+def test_web_threads_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().web_threads == 8
+    monkeypatch.setenv("NEWSRIVER_WEB_THREADS", "2")
+    assert load_settings().web_threads == 2
+    monkeypatch.setenv("NEWSRIVER_WEB_THREADS", "0")
+    with pytest.raises(SettingsError, match="NEWSRIVER_WEB_THREADS"):
+        load_settings()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from anyio import to_thread
 from fastapi.testclient import TestClient
 
 from newsriver.settings import Settings
@@ -43,3 +44,12 @@ def test_no_stray_framework_pages(client: TestClient) -> None:
     # /docs and /openapi.json would squat on paths the UI and /v1 API will own.
     for path in ("/docs", "/redoc", "/openapi.json", "/nonexistent"):
         assert client.get(path).status_code == 404, path
+
+
+def test_handlers_run_on_the_configured_number_of_threads(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path, web_threads=3), scheduler=False)
+    with TestClient(app) as client:
+        # The application's own event loop, where its lifespan set the limiter.
+        assert client.portal is not None
+        tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == 3

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from newsriver import __version__
@@ -38,6 +39,8 @@ def create_app(settings: Settings, *, scheduler: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Handlers are synchronous; their thread pool is this loop's default limiter.
+        to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         database = await asyncio.to_thread(open_database, settings.effective_database_url)
         app.state.database = database
         stop = asyncio.Event()
