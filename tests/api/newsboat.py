@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +39,9 @@ from typing import Any
 
 import pytest
 
+from newsriver.service import reading, sync
+from newsriver.service.accounts import get_user
+from newsriver.service.sync import EntryDetails, EntryQuery
 from newsriver.store.database import Database, open_database
 from tests.support.feed_server import FeedServer, Item
 
@@ -331,3 +334,54 @@ def _opml(feeds: Sequence[ServedFeed], urls: Sequence[str]) -> str:
         outlines.append(outline)
     body = "".join(outlines)
     return f'<?xml version="1.0"?><opml version="2.0"><body>{body}</body></opml>\n'
+
+
+# --- what both modes check -----------------------------------------------------------
+
+# An article as both sides describe it: id (as the mode names it) -> (feed id, title,
+# link, read).
+Entries = dict[str, tuple[int, str | None, str | None, bool]]
+
+
+def server_entries(server: NewsriverServer) -> list[EntryDetails]:
+    """Every entry of the server's user, newest first, with its state."""
+    with server.database() as database:
+        user = get_user(database, server.user)
+        return list(sync.list_entries(database, user.id, EntryQuery(limit=1000)).entries)
+
+
+def mark(server: NewsriverServer, titles: set[str], *, read: bool) -> None:
+    """Mark the user's entries with these titles read or unread, as the web UI would."""
+    ids = [entry.id for entry in server_entries(server) if entry.title in titles]
+    assert len(ids) == len(titles)
+    with server.database() as database:
+        reading.mark_read(database, get_user(database, server.user).id, ids, read=read)
+
+
+def check_read_state_round_trip(
+    server: NewsriverServer,
+    directory: Path,
+    config: str,
+    ours: Callable[[NewsriverServer], Entries],
+    theirs: Callable[[NewsboatRun], Entries],
+) -> None:
+    """Entries marked read in newsriver are read in newsboat after its next reload, and
+    one marked unread again is unread again; the articles match ours every time.
+    Leaves the server's state as it found it."""
+    binary = newsboat_binary()
+    first = run_newsboat(binary, directory, config)
+    assert first.unread() == server.unread()
+    chosen = {"Alpha story 0", "Beta story 2", "Gamma story 3"}
+    mark(server, chosen, read=True)
+    try:
+        second = run_newsboat(binary, directory, config)
+        assert second.unread() == server.unread() == first.unread() - len(chosen)
+        assert theirs(second) == ours(server)
+        read = {row["title"] for row in second.items() if not row["unread"]}
+        assert read == chosen
+        mark(server, {"Beta story 2"}, read=False)
+        third = run_newsboat(binary, directory, config)
+        assert third.unread() == server.unread() == first.unread() - 2
+        assert theirs(third) == ours(server)
+    finally:
+        mark(server, chosen, read=False)

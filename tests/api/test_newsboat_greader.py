@@ -14,16 +14,16 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from newsriver.service import reading, sync
-from newsriver.service.accounts import get_user
-from newsriver.service.sync import EntryQuery
 from tests.api.newsboat import (
     DEFAULT_FEEDS,
+    Entries,
     NewsboatRun,
     NewsriverServer,
+    check_read_state_round_trip,
     newsboat_binary,
     run_newsboat,
     running_newsriver,
+    server_entries,
 )
 
 
@@ -41,11 +41,8 @@ def feed_id_of(feedurl: str) -> int:
     return int(stream.removeprefix("feed/"))
 
 
-def our_entries(server: NewsriverServer) -> dict[str, tuple[int, str | None, str | None, bool]]:
+def our_entries(server: NewsriverServer) -> Entries:
     """Long item id -> (feed id, title, link, read) for every entry of the user."""
-    with server.database() as database:
-        user = get_user(database, server.user)
-        found = sync.list_entries(database, user.id, EntryQuery(limit=1000))
     return {
         f"tag:google.com,2005:reader/item/{entry.id:016x}": (
             entry.feed_id,
@@ -53,24 +50,15 @@ def our_entries(server: NewsriverServer) -> dict[str, tuple[int, str | None, str
             entry.link,
             entry.read,
         )
-        for entry in found.entries
+        for entry in server_entries(server)
     }
 
 
-def their_entries(run: NewsboatRun) -> dict[str, tuple[int, str | None, str | None, bool]]:
+def their_entries(run: NewsboatRun) -> Entries:
     return {
         row["guid"]: (feed_id_of(row["feedurl"]), row["title"], row["url"], not row["unread"])
         for row in run.items()
     }
-
-
-def mark(server: NewsriverServer, titles: set[str], *, read: bool) -> None:
-    with server.database() as database:
-        user = get_user(database, server.user)
-        found = sync.list_entries(database, user.id, EntryQuery(limit=1000))
-        ids = [entry.id for entry in found.entries if entry.title in titles]
-        assert len(ids) == len(titles)
-        reading.mark_read(database, user.id, ids, read=read)
 
 
 def test_newsboat_stores_every_article_with_our_unread_count(
@@ -88,24 +76,10 @@ def test_newsboat_stores_every_article_with_our_unread_count(
 def test_read_state_set_in_newsriver_reaches_newsboat_at_its_next_reload(
     server: NewsriverServer, tmp_path: Path
 ) -> None:
-    binary, directory = newsboat_binary(), tmp_path / "newsboat"
-    first = run_newsboat(binary, directory, server.feedhq_config())
-    assert first.unread() == server.unread()
-    chosen = {"Alpha story 0", "Beta story 2", "Gamma story 3"}
-    mark(server, chosen, read=True)
-    try:
-        second = run_newsboat(binary, directory, server.feedhq_config())
-        assert second.unread() == server.unread() == first.unread() - len(chosen)
-        assert their_entries(second) == our_entries(server)
-        read = {row["title"] for row in second.items() if not row["unread"]}
-        assert read == chosen
-        # Marked unread again on the server: unread again in newsboat (the `fresh` state).
-        mark(server, {"Beta story 2"}, read=False)
-        third = run_newsboat(binary, directory, server.feedhq_config())
-        assert third.unread() == server.unread() == first.unread() - 2
-        assert their_entries(third) == our_entries(server)
-    finally:
-        mark(server, chosen, read=False)
+    # Marked unread again on the server: unread again in newsboat (the `fresh` state).
+    check_read_state_round_trip(
+        server, tmp_path / "newsboat", server.feedhq_config(), our_entries, their_entries
+    )
 
 
 def test_a_wrong_api_password_leaves_newsboat_without_articles(

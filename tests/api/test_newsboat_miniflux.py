@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from newsriver.service import reading, subscriptions, sync
+from newsriver.service import subscriptions
 from newsriver.service.accounts import get_user
-from newsriver.service.sync import EntryQuery
 from tests.api.newsboat import (
     DEFAULT_FEEDS,
+    Entries,
     NewsboatRun,
     NewsriverServer,
+    check_read_state_round_trip,
     newsboat_binary,
     run_newsboat,
     running_newsriver,
+    server_entries,
 )
-
-Entries = dict[str, tuple[int, str | None, str | None, bool]]
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +39,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewsriverServer
 
 def our_entries(server: NewsriverServer) -> Entries:
     """Entry id -> (feed id, title, link, read) for every entry of the user."""
-    with server.database() as database:
-        user = get_user(database, server.user)
-        found = sync.list_entries(database, user.id, EntryQuery(limit=1000))
     return {
         str(entry.id): (entry.feed_id, entry.title, entry.link, entry.read)
-        for entry in found.entries
+        for entry in server_entries(server)
     }
 
 
@@ -54,15 +51,6 @@ def their_entries(run: NewsboatRun) -> Entries:
         row["guid"]: (int(row["feedurl"]), row["title"], row["url"], not row["unread"])
         for row in run.items()
     }
-
-
-def mark(server: NewsriverServer, titles: set[str], *, read: bool) -> None:
-    with server.database() as database:
-        user = get_user(database, server.user)
-        found = sync.list_entries(database, user.id, EntryQuery(limit=1000))
-        ids = [entry.id for entry in found.entries if entry.title in titles]
-        assert len(ids) == len(titles)
-        reading.mark_read(database, user.id, ids, read=read)
 
 
 def test_newsboat_stores_every_article_with_our_unread_count(
@@ -98,23 +86,9 @@ def test_the_server_url_may_end_without_a_slash(server: NewsriverServer, tmp_pat
 def test_read_state_set_in_newsriver_reaches_newsboat_at_its_next_reload(
     server: NewsriverServer, tmp_path: Path
 ) -> None:
-    binary, directory = newsboat_binary(), tmp_path / "newsboat"
-    first = run_newsboat(binary, directory, server.miniflux_config())
-    assert first.unread() == server.unread()
-    chosen = {"Alpha story 0", "Beta story 2", "Gamma story 3"}
-    mark(server, chosen, read=True)
-    try:
-        second = run_newsboat(binary, directory, server.miniflux_config())
-        assert second.unread() == server.unread() == first.unread() - len(chosen)
-        assert their_entries(second) == our_entries(server)
-        read = {row["title"] for row in second.items() if not row["unread"]}
-        assert read == chosen
-        mark(server, {"Beta story 2"}, read=False)
-        third = run_newsboat(binary, directory, server.miniflux_config())
-        assert third.unread() == server.unread() == first.unread() - 2
-        assert their_entries(third) == our_entries(server)
-    finally:
-        mark(server, chosen, read=False)
+    check_read_state_round_trip(
+        server, tmp_path / "newsboat", server.miniflux_config(), our_entries, their_entries
+    )
 
 
 def test_a_wrong_api_password_leaves_newsboat_without_articles(
