@@ -3,11 +3,12 @@ of the state rows after every kind of write, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import func, inspect, select, text
@@ -22,6 +23,7 @@ from newsriver.store.retention import RetentionPolicy
 from newsriver.store.subscriptions import SubscriptionSettings
 from tests.store import (
     DAY,
+    DIALECTS,
     HOUR,
     NOW,
     add_feed,
@@ -29,6 +31,7 @@ from tests.store import (
     dated_items,
     entries_of,
     mark,
+    postgresql_url,
     refresh,
     sqlite_url,
 )
@@ -119,11 +122,20 @@ def test_counts_follow_every_write(database: Database) -> None:
         }
 
 
-def test_the_migration_counts_existing_state_and_downgrades(tmp_path: Path) -> None:
+@pytest.fixture(params=DIALECTS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database that no migration has touched, on each backend."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    with postgresql_url() as url:
+        yield url
+
+
+def test_the_migration_counts_existing_state_and_downgrades(empty_url: str) -> None:
     """A database at 0004 with unread and read states gets right counts on upgrade; a
-    downgrade removes the column and its triggers, and upgrading again restores them."""
-    url = sqlite_url(tmp_path)
-    database = open_database(url, upgrade=False)
+    downgrade removes the columns and the triggers, and upgrading again restores them."""
+    database = open_database(empty_url, upgrade=False)
     try:
         migrate(database, "0004")
         with database.write() as connection:
@@ -158,27 +170,37 @@ def test_the_migration_counts_existing_state_and_downgrades(tmp_path: Path) -> N
             connection.execute(
                 text(
                     "INSERT INTO entry_states (user_id, entry_id, feed_id, read)"
-                    " SELECT 1, id, 1, id % 2 = 0 FROM entries"
+                    " SELECT 1, id, 1, id % 2 = 0 FROM entries ORDER BY id"
                 )
             )
         migrate(database, "head")
         assert assert_counts_kept(database) == {(1, 1): 3}
+        with database.read() as connection:
+            assert connection.scalar(text(TRIGGERS[database.dialect])) == 11
         migrate(database, "0004", down=True)
         with database.read() as connection:
             columns = {
-                column["name"] for column in inspect(connection).get_columns("subscriptions")
+                table: {column["name"] for column in inspect(connection).get_columns(table)}
+                for table in ("subscriptions", "feeds", "categories", "labels")
             }
-            triggers = connection.scalar(
-                text(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tr_%'"
-                )
-            )
-        assert "unread_count" not in columns
+            triggers = connection.scalar(text(TRIGGERS[database.dialect]))
+        assert "unread_count" not in columns["subscriptions"]
+        assert all("version" not in names for names in columns.values())
         assert triggers == 0
         migrate(database, "head")
         assert assert_counts_kept(database) == {(1, 1): 3}
     finally:
         database.close()
+
+
+# How many of migration 0005's triggers (all named tr_…) a database has.
+TRIGGERS = {
+    "sqlite": (
+        "SELECT count(*) FROM sqlite_master"
+        " WHERE type = 'trigger' AND name LIKE 'tr\\_%' ESCAPE '\\'"
+    ),
+    "postgresql": "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tr\\_%' AND NOT tgisinternal",
+}
 
 
 def migrate(database: Database, revision: str, *, down: bool = False) -> None:
