@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, Response, expect
 
 from newsriver.clock import utcnow
 from newsriver.service.preferences import Preferences, save_preferences
@@ -122,6 +122,11 @@ def accept(dialog: Dialog) -> None:
     dialog.accept()
 
 
+def marked(response: Response) -> bool:
+    """The answer to a star or read change the page sent."""
+    return response.url.endswith("/entries/mark")
+
+
 def unread_count(page: Page, key: str) -> str:
     return page.locator(f'.sidebar [data-unread="{key}"]').first.inner_text()
 
@@ -167,10 +172,14 @@ def test_normal_view_groups_days_and_opens_articles_in_place(reader: Reader) -> 
     reader.article("Blog story 1").locator(".entry-toggle").click()
     expect(story.locator(".entry-body")).to_be_hidden()
 
-    story.locator(".star-button").click()
+    # The page changes at once, the server answers after: wait for it before reading
+    # the favourites (a loaded machine answers late).
+    with page.expect_response(marked):
+        story.locator(".star-button").click()
     expect(story.locator(".star-button")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("[data-starred-count]")).to_have_text("1")
-    story.locator(".read-button").click()
+    with page.expect_response(marked):
+        story.locator(".read-button").click()
     expect(story).to_have_class(re.compile(r"\bunread\b"))
     expect(page).to_have_title("(7) newsriver")  # Blog story 1 was read when opened
 
@@ -195,11 +204,14 @@ def test_keyboard_navigation(reader: Reader) -> None:
     page.keyboard.press("k")
     expect(first).to_have_class(re.compile(r"\bcurrent\b"))
     expect(first).not_to_have_class(re.compile(r"\bunread\b"))
-    page.keyboard.press("s")
+    with page.expect_response(marked):
+        page.keyboard.press("s")
     expect(first.locator(".star-button")).to_have_attribute("aria-pressed", "true")
-    page.keyboard.press("m")
+    with page.expect_response(marked):
+        page.keyboard.press("m")
     expect(first).to_have_class(re.compile(r"\bunread\b"))
-    page.keyboard.press("m")
+    with page.expect_response(marked):
+        page.keyboard.press("m")
     expect(first).not_to_have_class(re.compile(r"\bunread\b"))
     page.keyboard.press("o")
     expect(first.locator(".entry-body")).to_be_hidden()

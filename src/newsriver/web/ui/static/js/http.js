@@ -33,10 +33,13 @@ async function send(url, init) {
   return response;
 }
 
-/** POST `data` (an object or FormData) as a form; resolves to the Response. */
+/** POST `data` (an object or FormData) as a form; resolves to the Response. Small
+ * bodies are sent with `keepalive`, so a change made just before leaving the page (star,
+ * then a click on the sidebar) still reaches the server. */
 export function postForm(url, data = {}) {
   const body = data instanceof FormData ? data : new URLSearchParams(data);
-  return send(url, { method: "POST", body });
+  const keepalive = !(body instanceof FormData) && body.toString().length < 32_000;
+  return send(url, { method: "POST", body, keepalive });
 }
 
 /** POST `data` as JSON; resolves to the parsed JSON answer (or null when empty). */
