@@ -12,6 +12,7 @@ so deleting a user or a feed leaves nothing behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,6 +74,25 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[Any], datetime | None] | None:
+        """On SQLite, one step from the stored text to an aware datetime: SQLAlchemy's
+        own parse followed by `process_result_value` cost two Python calls a value, a
+        tenth of a sync API answer of 1,000 entries (six timestamps each)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _sqlite_utc
+
+
+def _sqlite_utc(value: str | datetime | None) -> datetime | None:
+    """A timestamp as SQLAlchemy writes it on SQLite ("2024-05-06 12:00:00.000000", UTC
+    by `process_bind_param`), read back aware."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _fk(
