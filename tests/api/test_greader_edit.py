@@ -4,11 +4,13 @@ unread counts and subscriptions, each only ever on the caller's own data."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from newsriver.api.greader.ids import long_id
 from newsriver.service import labels, subscriptions
 from tests.api.test_greader_site import READER, Site, site
 from tests.api.test_greader_streams import STATE, all_ids
+from tests.store import NOW, refresh
 from tests.support.feed_server import FeedServer, Item
 
 __all__ = ["site"]
@@ -195,3 +197,26 @@ def test_subscribe_quickadd_and_opml(site: Site) -> None:
     assert "https://example.org/imported.xml" in bobs
     bad = site.client.post(SUBSCRIPTION + "/import", content=b"not opml", headers=headers)
     assert bad.status_code == 400
+
+
+def test_unread_counts_carry_when_each_stream_last_got_an_entry(site: Site) -> None:
+    later = NOW + timedelta(hours=1)
+    refresh(site.database, site.blog, [Item("b4", "Newest blog post")], now=later)
+
+    def newest(token: str | None = None) -> dict[str, str | None]:
+        answer = site.get(READER + "/unread-count", token, output="json").json()
+        return {c["id"]: c.get("newestItemTimestampUsec") for c in answer["unreadcounts"]}
+
+    at = {moment: str(int(moment.timestamp() * 1_000_000)) for moment in (NOW, later)}
+    assert newest() == {
+        f"feed/{site.news}": at[NOW],
+        "user/-/label/News": at[NOW],
+        f"feed/{site.blog}": at[later],
+        STATE + "reading-list": at[later],
+    }
+    # Bob shares the blog, not the news; his secret feed is his alone.
+    assert newest(site.bob_token) == {
+        f"feed/{site.blog}": at[later],
+        f"feed/{site.secret}": at[NOW],
+        STATE + "reading-list": at[later],
+    }

@@ -9,8 +9,9 @@ a time, given ids), which `EntryQuery` carries as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from newsriver.store import entries, labels
+from newsriver.store import counts, entries, labels
 from newsriver.store.database import Database
 from newsriver.store.entries import MAX_IDS, EntryDetails, EntryQuery
 
@@ -22,6 +23,7 @@ __all__ = [
     "count_entries",
     "entry_ids",
     "list_entries",
+    "newest_entry_times",
 ]
 
 
@@ -54,3 +56,9 @@ def count_entries(database: Database, user_id: int, query: EntryQuery) -> int:
     """How many of the user's entries `query` selects (its cursor and limit ignored)."""
     with database.read() as connection:
         return entries.count_entries(connection, user_id, query)
+
+
+def newest_entry_times(database: Database, user_id: int) -> dict[int, datetime]:
+    """When each of the user's feeds last brought a new entry (absent: never)."""
+    with database.read() as connection:
+        return counts.newest_entry_times(connection, user_id)

@@ -3,15 +3,18 @@ deleting ("disabling"), and the unread counts of every stream."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from newsriver.api.greader.auth import CurrentViewer, ReadParams, database
 from newsriver.api.greader.catalogue import load_catalogue
 from newsriver.api.greader.protocol import GReaderError, GReaderRoute, json_response, text
+from newsriver.api.greader.serialise import usec
 from newsriver.api.greader.streams import LABEL, READING_LIST, STARRED, label_name
 from newsriver.errors import NotFoundError
-from newsriver.service import labels, reading, subscriptions
+from newsriver.service import labels, reading, subscriptions, sync
 
 router = APIRouter(route_class=GReaderRoute)
 GET_POST = ["GET", "POST"]
@@ -36,14 +39,34 @@ def tag_list(request: Request, viewer: CurrentViewer) -> Response:
 
 @router.api_route(PREFIX + "/unread-count", methods=GET_POST)
 def unread_count(request: Request, viewer: CurrentViewer) -> Response:
-    sidebar = reading.load_sidebar(database(request), viewer.id)
+    """Unread counts per feed, category, label and in all, with each feed's and
+    category's `newestItemTimestampUsec` (when a new entry last arrived) that clients
+    compare with their last sync."""
+    db = database(request)
+    sidebar = reading.load_sidebar(db, viewer.id)
+    newest = {
+        feed_id: usec(moment) for feed_id, moment in sync.newest_entry_times(db, viewer.id).items()
+    }
+
+    def counted(stream_id: str, count: int, feeds: Iterable[int] = ()) -> dict[str, object]:
+        found: dict[str, object] = {"id": stream_id, "count": count}
+        times = [newest[feed_id] for feed_id in feeds if feed_id in newest]
+        if times:
+            found["newestItemTimestampUsec"] = str(max(times))
+        return found
+
     counts: list[dict[str, object]] = []
     for category in sidebar.categories:
-        counts += [{"id": f"feed/{f.feed.feed_id}", "count": f.unread} for f in category.feeds]
-        counts.append({"id": LABEL + category.name, "count": category.unread})
-    counts += [{"id": f"feed/{f.feed.feed_id}", "count": f.unread} for f in sidebar.uncategorised]
-    counts += [{"id": LABEL + label.name, "count": label.unread} for label in sidebar.labels]
-    counts.append({"id": READING_LIST, "count": sidebar.unread})
+        ids = [item.feed.feed_id for item in category.feeds]
+        counts += [
+            counted(f"feed/{i.feed.feed_id}", i.unread, [i.feed.feed_id]) for i in category.feeds
+        ]
+        counts.append(counted(LABEL + category.name, category.unread, ids))
+    counts += [
+        counted(f"feed/{i.feed.feed_id}", i.unread, [i.feed.feed_id]) for i in sidebar.uncategorised
+    ]
+    counts += [counted(LABEL + label.name, label.unread) for label in sidebar.labels]
+    counts.append(counted(READING_LIST, sidebar.unread, newest))
     return json_response({"max": sidebar.unread, "unreadcounts": counts})
 
 
