@@ -54,9 +54,9 @@ from bench.web import (
     BACKENDS,
     CONCURRENCIES,
     FARM_FEEDS,
-    PG_SERVER,
     Measurement,
     Served,
+    add_server_arguments,
     cli,
     cpu_seconds,
     farm_database,
@@ -505,17 +505,7 @@ def judgement(judged: Judged, ours: Measurement, served: Served) -> str:
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
-    add = parser.add_argument
-    add("--n", type=int, default=FARM_FEEDS, help=f"feeds in the farm (default {FARM_FEEDS})")
-    add("--backend", choices=tuple(BACKENDS), default="sqlite", help="newsriver's database")
-    add("--duration", type=float, default=20.0, help="seconds per measurement (default 20)")
-    add(
-        "--workers",
-        type=int,
-        default=1,
-        help="web processes of `newsriver serve` (default 1; one per core uses them all)",
-    )
-    add("--pg-server", default=PG_SERVER, help=f"user@host:port of PostgreSQL ({PG_SERVER})")
+    add_server_arguments(parser)
     return parser.parse_args(argv)
 
 

@@ -963,12 +963,25 @@ def judged_figures(
 # --- main ----------------------------------------------------------------------------
 
 
-def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark that serves the farm (this one and bench/api.py)."""
     add = parser.add_argument
     add("--n", type=int, default=FARM_FEEDS, help=f"feeds in the farm (default {FARM_FEEDS})")
     add("--backend", choices=tuple(BACKENDS), default="sqlite", help="newsriver's database")
     add("--duration", type=float, default=20.0, help="seconds per measurement (default 20)")
+    add(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes of `newsriver serve` (default 1; one per core uses them all)",
+    )
+    add("--pg-server", default=PG_SERVER, help=f"user@host:port of PostgreSQL ({PG_SERVER})")
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    add_server_arguments(parser)
+    add = parser.add_argument
     add("--skip-million", action="store_true", help="measure the farm's entries only")
     add("--million", type=int, default=MILLION, help=f"generated entries (default {MILLION})")
     add("--fresh-million", action="store_true", help="generate again, even if cached")
@@ -978,13 +991,6 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="seconds allowed to index the generated entries, or search is not measured"
         " on them (default: 600 on SQLite, whose database is kept; 180 on PostgreSQL)",
     )
-    add(
-        "--workers",
-        type=int,
-        default=1,
-        help="web processes of `newsriver serve` (default 1; one per core uses them all)",
-    )
-    add("--pg-server", default=PG_SERVER, help=f"user@host:port of PostgreSQL ({PG_SERVER})")
     return parser.parse_args(argv)
 
 

@@ -1,5 +1,5 @@
 """What the Fever API reads and writes in the store, on SQLite and PostgreSQL
-(store/sync_times.py, store/icon_listing.py): feed fetch times per user, the newest
+(store/sync_times.py, store/icons.py): feed fetch times per user, the newest
 entry seen by a moment, unreading what was read since a moment, and all of a user's
 feed icons; each only ever about the user asked for."""
 
@@ -11,7 +11,7 @@ from newsriver.store import icons, schema
 from newsriver.store.counts import unread_total
 from newsriver.store.database import Database
 from newsriver.store.entries import set_read
-from newsriver.store.icon_listing import icons_of_user
+from newsriver.store.icons import icons_of_user
 from newsriver.store.sync_times import (
     feed_fetch_times,
     last_fetch_time,

@@ -4,12 +4,13 @@ text form SQLite holds them in."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 from sqlalchemy import select, text, update
 
 from newsriver.store import schema
-from newsriver.store.database import Database
-from tests.store import add_user
+from newsriver.store.database import Database, open_database
+from tests.store import add_user, sqlite_url
 
 
 def test_timestamps_round_trip_aware_in_utc(database: Database) -> None:
@@ -30,9 +31,15 @@ def test_timestamps_round_trip_aware_in_utc(database: Database) -> None:
         assert found.tzinfo is UTC
 
 
-def test_sqlite_text_forms_are_read_as_utc(database: Database) -> None:
-    if database.dialect != "sqlite":
-        return
+def test_sqlite_text_forms_are_read_as_utc(tmp_path: Path) -> None:
+    database = open_database(sqlite_url(tmp_path))
+    try:
+        _read_sqlite_text_forms(database)
+    finally:
+        database.close()
+
+
+def _read_sqlite_text_forms(database: Database) -> None:
     user_id = add_user(database, "alice")
     users = schema.users
     for stored, expected in (

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from newsriver.clock import utcnow
 from newsriver.service import reading
 from newsriver.service.reading import Stream
-from newsriver.store import entries, icon_listing, sidebar, sync_times
+from newsriver.store import entries, icons, sidebar, sync_times
 from newsriver.store.database import Database
 from newsriver.store.entries import MAX_IDS, EntryDetails, EntryQuery
 from newsriver.store.icons import StoredIcon
@@ -75,7 +75,7 @@ def feed_icons(database: Database, user_id: int) -> dict[int, StoredIcon]:
     """The stored icon of each of the user's feeds that has one, by feed id, in one
     query (`service.icons.feed_icon` reads one feed's)."""
     with database.read() as connection:
-        return icon_listing.icons_of_user(connection, user_id)
+        return icons.icons_of_user(connection, user_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsriver.store import counts, entries, labels
+from newsriver.store import entries, labels, sync_times
 from newsriver.store.database import Database
 from newsriver.store.entries import MAX_IDS, EntryDetails, EntryQuery
 
@@ -61,4 +61,4 @@ def count_entries(database: Database, user_id: int, query: EntryQuery) -> int:
 def newest_entry_times(database: Database, user_id: int) -> dict[int, datetime]:
     """When each of the user's feeds last brought a new entry (absent: never)."""
     with database.read() as connection:
-        return counts.newest_entry_times(connection, user_id)
+        return sync_times.newest_entry_times(connection, user_id)

@@ -97,3 +97,20 @@ def icon_for_user(connection: Connection, user_id: int, feed_id: int) -> StoredI
     if row.data is None or row.content_type is None:
         return None
     return StoredIcon(row.content_type, bytes(row.data), row.checked_at)
+
+
+def icons_of_user(connection: Connection, user_id: int) -> dict[int, StoredIcon]:
+    """The icon of each feed the user subscribes to that has one, by feed id, in one
+    query, for sync clients that cache them all (Fever's `favicons`): asking for each of
+    1,000 feeds took 380 ms. Feeds whose icon was not found (or not looked for yet) are
+    absent."""
+    rows = connection.execute(
+        select(_s.c.feed_id, _i.c.content_type, _i.c.data, _i.c.checked_at)
+        .join(_i, _i.c.feed_id == _s.c.feed_id)
+        .where(_s.c.user_id == user_id, _i.c.data.is_not(None), _i.c.content_type.is_not(None))
+        .order_by(_s.c.feed_id)
+    )
+    return {
+        int(feed_id): StoredIcon(content_type, bytes(data), checked_at)
+        for feed_id, content_type, data, checked_at in rows
+    }
