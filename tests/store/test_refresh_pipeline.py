@@ -12,6 +12,7 @@ import asyncio
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +21,8 @@ from sqlalchemy import Connection, RowMapping, func, select
 from newsriver.clock import utcnow
 from newsriver.fetch import FetcherConfig
 from newsriver.settings import parse_private_networks
-from newsriver.store import accounts, schema, subscriptions
-from newsriver.store.database import Database
+from newsriver.store import accounts, schema, search, subscriptions
+from newsriver.store.database import Database, open_database
 from newsriver.store.entries import EntryQuery, EntryRow, list_entries, set_read, set_starred
 from newsriver.store.records import FeedForUpdate
 from newsriver.store.updates import claim_due_feeds, feeds_for_update
@@ -356,3 +357,55 @@ def test_the_worker_sleeps_while_no_feed_it_may_fetch_is_due(
     assert server.hits("/a.xml") == 1
     assert server.hits("/abandoned.xml") == 0
     assert len(rounds) == 1, f"{len(rounds)} rounds in 1.5 s"
+
+
+def _queued_and_found(database: Database, user_id: int, word: str) -> tuple[int, int]:
+    """How many entries wait in the search queue, and how many a search for `word` finds."""
+    with database.read() as connection:
+        queued = int(connection.scalar(select(func.count()).select_from(schema.search_queue)) or 0)
+        found = list_entries(connection, user_id, EntryQuery(limit=1000, search=word))
+    return queued, len(found)
+
+
+def test_on_sqlite_a_refresh_indexes_what_it_stores(database: Database, server: FeedServer) -> None:
+    """SQLite's writer indexes in the refresh's own transactions; PostgreSQL leaves the
+    queue to `index_pending`, which `newsriver refresh` and the worker run afterwards."""
+    alice = add_user(database, "alice")
+    subscribe(database, server.feed("/a.xml", items("a", 4)), alice)
+    subscribe(database, server.feed("/b.xml", items("b", 3)), alice)
+
+    assert outcomes(refresh(database)) == (2, 2, 0, 0, 7)
+
+    queued, found = _queued_and_found(database, alice, "entry")
+    if database.dialect == "sqlite":
+        assert (queued, found) == (0, 7)
+    else:
+        assert (queued, found) == (7, 0)
+        with database.write() as connection:
+            assert search.index_pending(connection) == 7
+        assert _queued_and_found(database, alice, "entry") == (0, 7)
+
+
+def test_a_failure_to_index_keeps_the_refresh_and_the_queue(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    """If the index cannot be written, the entries are still stored, and stay queued so
+    that a later pass indexes them once the index works again."""
+    database = open_database(f"sqlite:///{tmp_path / 'broken-index.db'}")
+    try:
+        alice = add_user(database, "alice")
+        subscribe(database, server.feed("/a.xml", items("a", 3)), alice)
+        with database.write() as connection:
+            connection.exec_driver_sql("ALTER TABLE entry_search RENAME TO entry_search_away")
+
+        assert outcomes(refresh(database)) == (1, 1, 0, 0, 3)
+
+        assert entry_count(database) == 3
+        with database.write() as connection:
+            connection.exec_driver_sql("ALTER TABLE entry_search_away RENAME TO entry_search")
+        assert _queued_and_found(database, alice, "entry") == (3, 0)
+        with database.write() as connection:
+            assert search.index_queued_inline(connection) == 3
+        assert _queued_and_found(database, alice, "entry") == (0, 3)
+    finally:
+        database.close()

@@ -9,6 +9,7 @@ on a lock upgrade. PostgreSQL needs none of this.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from newsriver.errors import StoreError
+from newsriver.store.checkpoints import Checkpointer
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -43,6 +45,7 @@ class Database:
         self.dialect: Dialect = "sqlite" if name == "sqlite" else "postgresql"
         # SQLite allows one writer; queueing here costs less than SQLITE_BUSY retries.
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._checkpointer: Checkpointer | None = None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -63,6 +66,18 @@ class Database:
             connection.execution_options(newsriver_write=True).begin(),
         ):
             yield connection
+        self._after_commit()
+
+    def _after_commit(self) -> None:
+        """Have the WAL checkpointed soon, off this thread (see `checkpoints`)."""
+        path = self.engine.url.database
+        if not path or path == ":memory:":
+            return
+        if self._checkpointer is None:
+            self._checkpointer = Checkpointer(
+                lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            )
+        self._checkpointer.wrote()
 
     def _connect(self) -> Connection:
         """A pooled connection; failing to get one is a StoreError, other errors are not."""
@@ -88,6 +103,8 @@ class Database:
         )
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self.engine.dispose()
 
 
@@ -157,6 +174,9 @@ def _configure_sqlite(engine: Engine) -> None:
             # several reader connections (one per thread) besides the writer.
             "cache_size = -16384",
             "temp_store = MEMORY",
+            # The Checkpointer thread checkpoints after writes; SQLite's own checkpoint,
+            # inside a commit, only if the log outgrows it (128 MiB instead of 16).
+            "wal_autocheckpoint = 8192",
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
