@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +34,7 @@ class Checkpointer:
     def __init__(self, connect: Callable[[], Any]) -> None:
         self._connect = connect
         self._wrote = threading.Event()
-        self._stopping = False
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="newsriver-checkpoint", daemon=True)
         self._thread.start()
 
@@ -45,23 +44,28 @@ class Checkpointer:
 
     def close(self) -> None:
         """Stop the thread (closing the database's last connection checkpoints the rest)."""
-        self._stopping = True
+        self._stopping.set()
         self._wrote.set()
         self._thread.join()
 
     def _run(self) -> None:
-        connection = self._connect()
         try:
-            while not self._stopping:
+            connection = self._connect()
+        except Exception:
+            log.warning("cannot open the database for WAL checkpoints", exc_info=True)
+            return
+        try:
+            while True:
                 self._wrote.wait()
                 self._wrote.clear()
+                if self._stopping.is_set():
+                    return
                 try:
                     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except Exception:
                     # Another process's checkpoint, a full disk: the next one catches up,
                     # and SQLite's own autocheckpoint remains.
                     log.warning("WAL checkpoint failed", exc_info=True)
-                if not self._stopping:
-                    time.sleep(MIN_INTERVAL_SECONDS)
+                self._stopping.wait(MIN_INTERVAL_SECONDS)
         finally:
             connection.close()

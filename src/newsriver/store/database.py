@@ -46,6 +46,7 @@ class Database:
         # SQLite allows one writer; queueing here costs less than SQLITE_BUSY retries.
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
         self._checkpointer: Checkpointer | None = None
+        self._checkpointer_lock = threading.Lock()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -73,10 +74,11 @@ class Database:
         path = self.engine.url.database
         if not path or path == ":memory:":
             return
-        if self._checkpointer is None:
-            self._checkpointer = Checkpointer(
-                lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            )
+        with self._checkpointer_lock:
+            if self._checkpointer is None:
+                self._checkpointer = Checkpointer(
+                    lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+                )
         self._checkpointer.wrote()
 
     def _connect(self) -> Connection:
@@ -103,8 +105,10 @@ class Database:
         )
 
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.close()
+        with self._checkpointer_lock:
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
         self.engine.dispose()
 
 
