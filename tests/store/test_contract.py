@@ -26,7 +26,7 @@ from newsriver.models import ParsedEntry
 from newsriver.store import accounts, schema, subscriptions
 from newsriver.store import database as database_module
 from newsriver.store.database import Database
-from newsriver.store.records import EntryWrite, KnownEntry
+from newsriver.store.records import KnownEntry, entry_write
 from newsriver.store.retention import RetentionPolicy, purge
 from newsriver.store.updates import apply_update, feeds_for_update, known_entries
 from newsriver.update.decide import entry_hash
@@ -247,7 +247,7 @@ def test_known_entries_are_hashes_by_key_with_tombstones(database: Database) -> 
         known = known_entries(connection, [feed_id])
         assert known_entries(connection, []) == {}
     ids = {
-        write.entry.id: entry_id
+        write.key: entry_id
         for write, entry_id in zip(stored.decisions.new, stored.new_ids, strict=True)
     }
     assert known == {
@@ -282,8 +282,8 @@ def test_aware_datetimes_round_trip_exactly(database: Database) -> None:
         )
     feed_id = add_feed(database, "https://example.org/time.xml", user.id)
     writes = tuple(
-        EntryWrite(
-            entry=ParsedEntry(id=f"t-{n}", id_source="guid", title=f"t{n}", published=moment),
+        entry_write(
+            ParsedEntry(id=f"t-{n}", id_source="guid", title=f"t{n}", published=moment),
             content_hash=f"{n:032x}",
             sort_at=moment,
         )

@@ -371,19 +371,34 @@ def test_on_sqlite_a_refresh_indexes_what_it_stores(database: Database, server: 
     """SQLite's writer indexes in the refresh's own transactions; PostgreSQL leaves the
     queue to `index_pending`, which `newsriver refresh` and the worker run afterwards."""
     alice = add_user(database, "alice")
-    subscribe(database, server.feed("/a.xml", items("a", 4)), alice)
+    original = [Item(f"a-{n}", f"a entry {n}", body="<p>About aardvarks.</p>") for n in range(4)]
+    subscribe(database, server.feed("/a.xml", original), alice)
     subscribe(database, server.feed("/b.xml", items("b", 3)), alice)
 
     assert outcomes(refresh(database)) == (2, 2, 0, 0, 7)
 
-    queued, found = _queued_and_found(database, alice, "entry")
-    if database.dialect == "sqlite":
-        assert (queued, found) == (0, 7)
-    else:
-        assert (queued, found) == (7, 0)
+    def catch_up(expected_queue: int) -> None:
+        """PostgreSQL's pass after the refresh; on SQLite there is nothing left to do."""
+        if database.dialect == "sqlite":
+            expected_queue = 0
+        assert _queued_and_found(database, alice, "entry")[0] == expected_queue
         with database.write() as connection:
-            assert search.index_pending(connection) == 7
-        assert _queued_and_found(database, alice, "entry") == (0, 7)
+            assert search.index_pending(connection) == expected_queue
+
+    assert _queued_and_found(database, alice, "aardvarks")[1] == (
+        4 if database.dialect == "sqlite" else 0
+    )
+    catch_up(7)
+    assert _queued_and_found(database, alice, "entry") == (0, 7)
+
+    # An edit replaces the entry's words in the index, in the refresh that sees it.
+    edited = Item("a-2", "a entry 2, corrected", body="<p>About zebras.</p>")
+    server.feed("/a.xml", [original[3], edited, *original[:2]])
+    assert outcomes(refresh(database)) == (2, 1, 1, 0, 0)
+    catch_up(1)
+    assert _queued_and_found(database, alice, "zebras") == (0, 1)
+    assert _queued_and_found(database, alice, "aardvarks") == (0, 3)
+    assert _queued_and_found(database, alice, "corrected") == (0, 1)
 
 
 def test_a_failure_to_index_keeps_the_refresh_and_the_queue(
@@ -405,7 +420,7 @@ def test_a_failure_to_index_keeps_the_refresh_and_the_queue(
             connection.exec_driver_sql("ALTER TABLE entry_search_away RENAME TO entry_search")
         assert _queued_and_found(database, alice, "entry") == (3, 0)
         with database.write() as connection:
-            assert search.index_queued_inline(connection) == 3
+            assert search.index_pending(connection) == 3
         assert _queued_and_found(database, alice, "entry") == (0, 3)
     finally:
         database.close()

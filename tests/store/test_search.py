@@ -7,7 +7,8 @@ from sqlalchemy import text
 
 from newsriver.store.database import Database
 from newsriver.store.retention import RetentionPolicy, purge
-from newsriver.store.search import MAX_TEXT_CHARS, index_pending, text_of
+from newsriver.store.search import index_pending
+from newsriver.store.search_text import MAX_TEXT_CHARS, text_of
 from tests.store import (
     NOW,
     add_feed,

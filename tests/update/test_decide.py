@@ -51,13 +51,13 @@ THREE_ITEMS = rss(item("c", "Third", 5), item("b", "Second", 4), item("a", "Firs
 def known_from(decisions: EntryDecisions, first_id: int = 1) -> dict[str, KnownEntry]:
     """What the store would hold after inserting `decisions.new` in order."""
     return {
-        write.entry.id: KnownEntry(entry_id=first_id + number, content_hash=write.content_hash)
+        write.key: KnownEntry(entry_id=first_id + number, content_hash=write.content_hash)
         for number, write in enumerate(decisions.new)
     }
 
 
 def ids(writes: tuple[EntryWrite, ...]) -> list[str]:
-    return [write.entry.id for write in writes]
+    return [write.key for write in writes]
 
 
 FULL_ENTRY = ParsedEntry(
@@ -217,14 +217,15 @@ def test_an_edited_entry_is_changed_and_carries_its_row_id() -> None:
         item("b", "Second, corrected", 4),
         item("a", "First", 3),
     )
-    decisions = decide_entries(parse_feed(edited, FEED_URL), known, NOW)
+    parsed = parse_feed(edited, FEED_URL)
+    decisions = decide_entries(parsed, known, NOW)
     assert ids(decisions.new) == ["d"]
     assert ids(decisions.changed) == ["b"]
     changed = decisions.changed[0]
     assert changed.entry_id == known["b"].entry_id
     assert changed.content_hash != known["b"].content_hash
-    assert changed.content_hash == entry_hash(changed.entry)
-    assert changed.entry.title == "Second, corrected"
+    assert changed.content_hash == entry_hash(parsed.entries[2])
+    assert changed.title == "Second, corrected"
     assert decisions.unchanged == 2
 
 
@@ -255,7 +256,7 @@ def test_a_repeated_id_keeps_its_first_occurrence_only() -> None:
     )
     decisions = decide_entries(parse_feed(doubled, FEED_URL), {}, NOW)
     assert ids(decisions.new) == ["a", "b"]
-    assert decisions.new[1].entry.title == "Second, first copy"
+    assert decisions.new[1].title == "Second, first copy"
     assert decisions.unchanged == 0
 
     known = known_from(decisions)
@@ -288,7 +289,7 @@ def test_entries_of_other_formats_decide_the_same_way() -> None:
     decisions = decide_entries(parse_feed(atom, FEED_URL), {}, NOW)
     assert ids(decisions.new) == ["urn:1", "urn:2"]
     assert decisions.new[0].sort_at == datetime(2024, 5, 4, 10, 0, tzinfo=UTC)
-    assert decisions.new[1].entry.content == "<p>two</p>"
+    assert decisions.new[1].content == "<p>two</p>"
 
 
 def test_naive_now_is_refused() -> None:
@@ -367,7 +368,7 @@ def test_a_future_date_in_a_real_feed_is_clamped() -> None:
     assert ids(decisions.new) == ["a", "f"]
     assert decisions.new[1].sort_at == NOW
     # The entry itself keeps the date the publisher gave.
-    assert decisions.new[1].entry.published == datetime(2031, 1, 1, tzinfo=UTC)
+    assert decisions.new[1].published == datetime(2031, 1, 1, tzinfo=UTC)
 
 
 def test_sort_at_is_aware_utc_whatever_the_zone_of_now() -> None:

@@ -2,7 +2,8 @@
 
 They live here, at the bottom of the update flow, because `update/` (which decides) sits
 above `store/` (which writes) and may import it, never the other way round. Each is a
-frozen, slotted dataclass carrying plain data; none holds a connection.
+frozen, slotted dataclass (or, where it is pickled by the thousand, a named tuple)
+carrying plain data; none holds a connection.
 
 The flow, with names by role: the store hands out a `FeedForUpdate` and the `KnownEntry`
 fingerprints of a feed; `update.decide` compares them with a `ParsedFeed` and produces a
@@ -11,11 +12,13 @@ fingerprints of a feed; `update.decide` compares them with a `ParsedFeed` and pr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from newsriver.models import ParsedEntry
+from newsriver.store.search_text import text_of
 
 FetchOutcome = Literal["ok", "not_modified", "error"]
 
@@ -57,16 +60,68 @@ class KnownEntry:
     content_hash: str
 
 
-@dataclass(frozen=True, slots=True)
-class EntryWrite:
-    """An entry to insert or to update in place, with what the store derives from it."""
+class EntryWrite(NamedTuple):
+    """An entry to insert or to update in place, in the form the store writes it.
 
-    entry: ParsedEntry
+    Plain values rather than the `ParsedEntry`: it is built in a parse worker process
+    and unpickled in the refresh's process, whose single interpreter lock is the
+    refresh's bottleneck, and a tuple of strings unpickles in C where nested dataclasses
+    (the entry, its people and enclosures) each cost a Python call per field. The
+    fields up to `sort_at` are `updates._ENTRY_COLUMNS`, in that order. Build it with
+    `entry_write`.
+    """
+
+    key: str
+    # `update.decide`'s hash of the fields a publisher may edit.
     content_hash: str
+    title: str | None
+    link: str | None
+    author: str | None
+    # JSON lists, as stored: [{"name", "email", "uri"}], ["term"], [{"url", "type", "length"}].
+    authors: str
+    summary: str | None
+    content: str | None
+    categories: str
+    enclosures: str
+    thumbnail: str | None
+    comments_url: str | None
+    published: datetime | None
+    updated: datetime | None
     # The moment the stream sorts and groups this entry by (published, else first seen).
     sort_at: datetime
+    # The words the search index gets (`search_text.text_of` of the content or summary).
+    search_text: str
     # Set for a changed entry: the row to update. None for a new entry.
     entry_id: int | None = None
+
+
+def entry_write(
+    entry: ParsedEntry, *, content_hash: str, sort_at: datetime, entry_id: int | None = None
+) -> EntryWrite:
+    """`entry` as the store writes it."""
+    return EntryWrite(
+        entry.id,
+        content_hash,
+        entry.title,
+        entry.link,
+        entry.author,
+        _json_list([{"name": p.name, "email": p.email, "uri": p.uri} for p in entry.authors]),
+        entry.summary,
+        entry.content,
+        _json_list(list(entry.categories)),
+        _json_list([{"url": x.url, "type": x.type, "length": x.length} for x in entry.enclosures]),
+        entry.thumbnail,
+        entry.comments,
+        entry.published,
+        entry.updated,
+        sort_at,
+        text_of(entry.content or entry.summary),
+        entry_id,
+    )
+
+
+def _json_list(items: list[object]) -> str:
+    return json.dumps(items, ensure_ascii=False) if items else "[]"
 
 
 @dataclass(frozen=True, slots=True)

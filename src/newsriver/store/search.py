@@ -6,7 +6,7 @@ document)` with a weighted tsvector under a GIN index. Both are created by migra
 0001. Queries against the index come with the query language (`newsriver.query`); for
 now `search_clause` matches plain words and quoted phrases. New and edited entries are
 queued when stored and indexed in batches: on SQLite by the refresh's writer in the
-same transaction (`index_queued_inline`), on PostgreSQL afterwards (`index_pending`).
+same transaction (`index_written`), on PostgreSQL afterwards (`index_pending`).
 
 Where indexing time goes (35,404 entries of 2-6 KB of HTML, 2 cores): tokenising, on
 both. PostgreSQL's parser (`to_tsvector`) reads 8-13 MB/s, three quarters of the time;
@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from html import unescape
 
 from sqlalchemy import (
     ColumnElement,
@@ -41,16 +40,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from newsriver.store import schema
+from newsriver.store.records import FeedUpdate
+from newsriver.store.search_text import text_of
 
-# Index this much text per entry at most: the start of an article is what people search.
-MAX_TEXT_CHARS = 20_000
 # Entries indexed per call (one transaction, about 0.2 s of SQLite's write lock).
 # Larger batches indexed no faster once FTS5 merges 16 segments at a time (migration
 # 0001), nor on PostgreSQL.
 BATCH = 2000
-# Linear on any input (no nested quantifiers). A `>` inside an attribute value leaks a
-# few characters of the attribute into the index text, which only costs a spurious match.
-_TAG = re.compile(r"<[^<>]*>")
 
 log = logging.getLogger(__name__)
 
@@ -84,20 +80,6 @@ _POSTGRES_INSERT = (
 )
 
 
-def text_of(html: str | None) -> str:
-    """The words of sanitised HTML, for the index: at least the first `MAX_TEXT_CHARS`
-    characters of its text. Not for display: markup is dropped with a regular expression,
-    which is good enough on the sanitiser's well-formed output and several times cheaper
-    than parsing it again; runs of white space are left as they are (tokenisers skip
-    them), except in a text long enough to be cut."""
-    if not html:
-        return ""
-    words = unescape(_TAG.sub(" ", html[: MAX_TEXT_CHARS * 4]))
-    if len(words) > MAX_TEXT_CHARS:
-        words = " ".join(words.split())[:MAX_TEXT_CHARS]
-    return words
-
-
 def index_pending(connection: Connection, *, limit: int = BATCH) -> int:
     """(Re)index up to `limit` queued entries; returns how many. Call inside
     `Database.write()`, in a loop until it returns 0 (`newsriver refresh`, the worker).
@@ -107,33 +89,55 @@ def index_pending(connection: Connection, *, limit: int = BATCH) -> int:
     them. On PostgreSQL they are indexed afterwards, in batches, rather than inside the
     refresh: `to_tsvector` costs more than parsing, and a search that lags a refresh by
     seconds costs nobody anything. On SQLite the refresh's writer indexes them as it
-    stores them (`index_queued_inline`), and this only catches up with what other
-    writers queued.
+    stores them (`index_written`), and this only catches up with what that left
+    queued.
     """
     if connection.dialect.name == "sqlite":
         return _index_sqlite(connection, limit)
     return _index_postgresql(connection, limit)
 
 
-def index_queued_inline(connection: Connection) -> int:
-    """On SQLite, index everything queued, in the caller's write transaction; returns
+def index_written(connection: Connection, written: Sequence[tuple[FeedUpdate, list[int]]]) -> int:
+    """On SQLite, index the entries these updates just wrote (each update with the ids
+    `updates.apply_update` returned for it), in the caller's write transaction; returns
     how many. Does nothing on PostgreSQL, whose `to_tsvector` (8-13 MB/s) would hold up
     the writer: there the queue is left to `index_pending` after the refresh.
 
-    A failure here rolls back the indexing alone (a savepoint) and is logged: the
-    entries stay queued for the next pass, and the caller's writes still commit.
+    The text comes with the update (`EntryWrite.search_text`, computed in the parse
+    worker), so nothing is read back. A failure rolls back the indexing alone (a
+    savepoint) and is logged: the entries stay queued for `index_pending`, and the
+    caller's writes still commit.
     """
     if connection.dialect.name != "sqlite":
         return 0
-    total = 0
+    rows: list[tuple[int, str, str]] = []
+    edited: list[tuple[int]] = []
+    for update, new_ids in written:
+        rows += [
+            (entry_id, write.title or "", write.search_text)
+            for entry_id, write in zip(new_ids, update.new_entries, strict=True)
+        ]
+        for write in update.changed_entries:
+            if write.entry_id is not None:
+                rows.append((write.entry_id, write.title or "", write.search_text))
+                edited.append((write.entry_id,))
+    if not rows:
+        return 0
     try:
         with connection.begin_nested():
-            while done := _index_sqlite(connection, BATCH):
-                total += done
+            if edited:
+                # An edited entry is indexed already: its old text goes first.
+                connection.exec_driver_sql("DELETE FROM entry_search WHERE rowid = ?", edited)
+            connection.exec_driver_sql(
+                "INSERT INTO entry_search (rowid, title, body) VALUES (?, ?, ?)", rows
+            )
+            connection.exec_driver_sql(
+                "DELETE FROM search_queue WHERE entry_id = ?", [(row[0],) for row in rows]
+            )
     except DBAPIError:
         log.warning("indexing for search failed; the entries stay queued", exc_info=True)
         return 0
-    return total
+    return len(rows)
 
 
 def _index_sqlite(connection: Connection, limit: int) -> int:

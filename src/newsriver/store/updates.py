@@ -8,7 +8,6 @@ INSERT … SELECT for every subscriber's unread state, one batch for the search 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import BindParameter
 
-from newsriver.models import ParsedEntry
 from newsriver.store import schema
 from newsriver.store.records import EntryWrite, FeedForUpdate, FeedUpdate, KnownEntry
 from newsriver.store.search import queue_for_indexing
@@ -206,37 +204,16 @@ def apply_update(connection: Connection, feed_update: FeedUpdate) -> list[int]:
     return new_ids
 
 
-def _json_list(items: list[object]) -> str:
-    return json.dumps(items, ensure_ascii=False) if items else "[]"
-
-
 def _entry_values(write: EntryWrite) -> dict[str, object]:
     """The columns an entry's publisher controls, for an UPDATE of an edited entry."""
-    return dict(zip(_ENTRY_COLUMNS, _entry_row(write, _same), strict=False))
+    return dict(zip(_ENTRY_COLUMNS[:_WRITTEN], write[:_WRITTEN], strict=True))
 
 
 def _entry_row(
     write: EntryWrite, moment: Callable[[datetime | None], object]
 ) -> tuple[object, ...]:
     """An entry as a row of `_ENTRY_COLUMNS` (without the last two), times via `moment`."""
-    entry: ParsedEntry = write.entry
-    return (
-        entry.id,
-        write.content_hash,
-        entry.title,
-        entry.link,
-        entry.author,
-        _json_list([{"name": p.name, "email": p.email, "uri": p.uri} for p in entry.authors]),
-        entry.summary,
-        entry.content,
-        _json_list(list(entry.categories)),
-        _json_list([{"url": x.url, "type": x.type, "length": x.length} for x in entry.enclosures]),
-        entry.thumbnail,
-        entry.comments,
-        moment(entry.published),
-        moment(entry.updated),
-        moment(write.sort_at),
-    )
+    return (*write[:12], moment(write.published), moment(write.updated), moment(write.sort_at))
 
 
 def _same(moment: datetime | None) -> datetime | None:
@@ -250,6 +227,8 @@ _ENTRY_COLUMNS = (
     "categories", "enclosures", "thumbnail", "comments_url", "published", "updated", "sort_at",
     "feed_id", "first_seen_at",
 )  # fmt: skip
+# The columns an EntryWrite holds, its first fields; the last two come from the update.
+_WRITTEN = len(_ENTRY_COLUMNS) - 2
 
 
 def _insert_sql(dialect: str) -> str:

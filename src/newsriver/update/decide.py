@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from newsriver.models import ParsedEntry, ParsedFeed
-from newsriver.store.records import EntryWrite, FeedMetadata, KnownEntry
+from newsriver.store.records import EntryWrite, FeedMetadata, KnownEntry, entry_write
 
 __all__ = [
     "FUTURE_TOLERANCE",
@@ -162,12 +162,7 @@ def feed_metadata(parsed: ParsedFeed) -> FeedMetadata:
 
 
 def _write(entry: ParsedEntry, digest: str, now: datetime, *, entry_id: int | None) -> EntryWrite:
-    return EntryWrite(
-        entry=entry,
-        content_hash=digest,
-        sort_at=sort_time(entry, now),
-        entry_id=entry_id,
-    )
+    return entry_write(entry, content_hash=digest, sort_at=sort_time(entry, now), entry_id=entry_id)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -6,10 +6,11 @@ whatever has queued up (up to `max_batch`) in one transaction, each feed's updat
 all-or-nothing: if a batch fails, its updates are retried one by one, so one bad feed
 cannot take the others down with it. Readers (the web UI) never wait: WAL.
 
-On SQLite the batch's new entries are also indexed for search in the same transaction
-(`search.index_queued_inline`): FTS5 tokenises inside SQLite with the interpreter lock
-released, so this thread does it while the event loop fetches and the worker processes
-parse, instead of the CPU-bound single-threaded pass it used to be after the refresh.
+On SQLite the batch's new and edited entries are also indexed for search in the same
+transaction (`search.index_written`, with the texts the parse workers computed): FTS5
+tokenises inside SQLite with the interpreter lock released, so this thread does it
+while the event loop fetches and the workers parse, instead of the single-threaded pass
+it used to be after the refresh.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from newsriver.store.database import Database
 from newsriver.store.records import FeedUpdate
-from newsriver.store.search import index_queued_inline
+from newsriver.store.search import index_written
 from newsriver.store.updates import apply_update
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,8 @@ class UpdateWriter:
         try:
             with self._database.write() as connection:
                 results = [apply_update(connection, job.update) for job in batch]
-                index_queued_inline(connection)
+                written = [(job.update, ids) for job, ids in zip(batch, results, strict=True)]
+                index_written(connection, written)
         except Exception:
             if len(batch) == 1:
                 log.exception("feed update failed", extra={"feed_id": batch[0].update.feed_id})
