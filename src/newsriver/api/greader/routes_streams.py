@@ -34,17 +34,16 @@ def contents(
     catalogue = load_catalogue(db, viewer.id)
     selection = select(stream_id or params.get("s") or READING_LIST, catalogue)
     page = page_query(selection.query, params, max_n=MAX_PAGE)
-    found = sync.list_entries(db, viewer.id, page.query)
-    entries = found.entries[: page.size]
+    found = sync.list_items(db, viewer.id, page.query)
     answer: dict[str, object] = {
         "id": selection.stream_id,
         "title": selection.title,
         "direction": "ltr",
         "updated": int(utcnow().timestamp()),
-        "items": serialise.items(replace(found, entries=entries), catalogue),
+        "items": serialise.items(found[: page.size], catalogue),
     }
-    if len(found.entries) > page.size:
-        answer["continuation"] = continuation(entries[-1].id)
+    if len(found) > page.size:
+        answer["continuation"] = continuation(found[page.size - 1][0])
     return json_response(answer)
 
 
@@ -72,16 +71,16 @@ def item_contents(request: Request, viewer: CurrentViewer, params: ReadParams) -
     ids = stored_ids(asked)
     db = database(request)
     catalogue = load_catalogue(db, viewer.id)
-    found = sync.SyncEntries((), {})
+    found = []
     if ids:
-        found = sync.list_entries(db, viewer.id, EntryQuery(entry_ids=tuple(ids), limit=len(ids)))
-    by_id = {entry.id: entry for entry in found.entries}
-    ordered = tuple(by_id[entry_id] for entry_id in ids if entry_id in by_id)
+        found = sync.list_items(db, viewer.id, EntryQuery(entry_ids=tuple(ids), limit=len(ids)))
+    by_id = {row[0]: row for row in found}
+    ordered = [by_id[entry_id] for entry_id in ids if entry_id in by_id]
     return json_response(
         {
             "id": READING_LIST,
             "direction": "ltr",
             "updated": int(utcnow().timestamp()),
-            "items": serialise.items(replace(found, entries=ordered), catalogue),
+            "items": serialise.items(ordered, catalogue),
         }
     )
