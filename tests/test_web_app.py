@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,3 +54,16 @@ def test_handlers_run_on_the_configured_number_of_threads(tmp_path: Path) -> Non
         assert client.portal is not None
         tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
     assert tokens == 3
+
+
+def test_a_server_freezes_what_start_up_made_and_a_test_app_does_not(tmp_path: Path) -> None:
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app(Settings(data_dir=tmp_path), scheduler=False)):
+        assert gc.get_freeze_count() == 0
+    try:
+        app = create_app(Settings(data_dir=tmp_path), scheduler=False, freeze_startup_objects=True)
+        with TestClient(app) as client:
+            assert gc.get_freeze_count() > 0
+            assert client.get("/healthz").status_code == 200
+    finally:
+        gc.unfreeze()

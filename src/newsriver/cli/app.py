@@ -76,7 +76,8 @@ def serve(
     if workers == 1:
         from newsriver.web.app import create_app
 
-        uvicorn.run(create_app(settings, scheduler=not no_scheduler), host=host, port=port)
+        app = create_app(settings, scheduler=not no_scheduler, freeze_startup_objects=True)
+        uvicorn.run(app, host=host, port=port)
         return
     from newsriver.cli.processes import prepare_shared_state, scheduler_process
 

@@ -17,4 +17,4 @@ from newsriver.web.app import create_app
 
 
 def app_from_environment() -> FastAPI:
-    return create_app(load_settings(), scheduler=False)
+    return create_app(load_settings(), scheduler=False, freeze_startup_objects=True)
