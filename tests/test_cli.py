@@ -232,10 +232,9 @@ def test_serve_with_workers_answers_and_fetches_in_one_worker_process(tmp_path: 
                 _, log = server.communicate(timeout=60)
     assert stored == 3, log
     assert all(page.status_code == 200 for page in pages)
-    # Two uvicorn workers and one `newsriver worker` (besides multiprocessing's resource
-    # tracker), all gone once the server is.
+    # Two web processes and one `newsriver worker`, all gone once the server is.
     commands = list(children.values())
-    assert sum("--multiprocessing-fork" in command for command in commands) == 2, commands
+    assert sum("newsriver web-process" in command for command in commands) == 2, commands
     assert sum("newsriver worker" in command for command in commands) == 1, commands
     assert _gone(children), log
 
@@ -293,3 +292,63 @@ def _wait_for_entries(env: dict[str, str], expected: int) -> int:
         if entries >= expected or time.monotonic() > deadline:
             return entries
         time.sleep(0.5)
+
+
+def _web_processes(pid: int) -> list[int]:
+    return [
+        child for child, command in _children(pid).items() if "newsriver web-process" in command
+    ]
+
+
+def test_serve_with_workers_replaces_a_web_process_that_dies(tmp_path: Path) -> None:
+    """Each web process listens on the port itself; one killed is started again, and
+    the server answers throughout from the other."""
+    env = {**os.environ, "NEWSRIVER_DATA_DIR": str(tmp_path / "data")}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "newsriver", "serve", "--port", str(port)]
+    with subprocess.Popen(
+        [*command, "--workers", "2", "--no-scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        try:
+            assert _get_when_up(f"http://127.0.0.1:{port}/healthz", server) is not None
+            first = _web_processes(server.pid)
+            assert len(first) == 2, first
+            os.kill(first[0], signal.SIGKILL)
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            deadline = time.monotonic() + 30
+            while len(now := _web_processes(server.pid)) < 2 or first[0] in now:
+                assert time.monotonic() < deadline, now
+                time.sleep(0.1)
+            replaced = dict.fromkeys(now, "")
+            pages = [httpx.get(f"http://127.0.0.1:{port}/healthz") for _ in range(6)]
+        finally:
+            server.send_signal(signal.SIGTERM)
+            _, log = server.communicate(timeout=60)
+    assert all(page.status_code == 200 for page in pages)
+    assert f"web process {first[0]} exited" in log, log
+    assert server.returncode == 0, log
+    assert _gone(replaced), log
+
+
+def test_serve_with_workers_on_a_port_in_use_says_so(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSRIVER_DATA_DIR": str(tmp_path / "data")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "newsriver", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

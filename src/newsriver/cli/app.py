@@ -80,9 +80,13 @@ def serve(
         uvicorn.run(app, host=host, port=port)
         return
     from newsriver.cli.processes import prepare_shared_state, scheduler_process
+    from newsriver.cli.web_processes import can_share_port, run_web_processes
 
     prepare_shared_state(settings)
     with scheduler_process(enabled=not no_scheduler):
+        if can_share_port():
+            run_web_processes(host=host, port=port, workers=workers)
+            return
         uvicorn.run(
             "newsriver.web.asgi:app_from_environment",
             factory=True,
@@ -90,6 +94,22 @@ def serve(
             port=port,
             workers=workers,
         )
+
+
+@app.command("web-process", hidden=True)
+def web_process(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
+) -> None:
+    """One of the web processes of `serve --workers N`, which starts them."""
+    import uvicorn
+
+    from newsriver.cli.web_processes import listening_socket
+
+    # Bound here, in each process, so that the kernel spreads connections over them.
+    sock = listening_socket(host, port)
+    config = uvicorn.Config("newsriver.web.asgi:app_from_environment", factory=True)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()
