@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from newsriver.api.greader.ids import long_id
 from newsriver.service import labels, reading
+from newsriver.store import schema
 from tests.api.test_greader_site import READER, Site, site
 from tests.store import dated_items, refresh
 
@@ -74,6 +77,11 @@ def test_state_streams_follow_read_and_starred(site: Site) -> None:
     assert all_ids(site, STATE + "reading-list", it=STATE + "starred") == starred
     assert all_ids(site, STATE + "starred", xt=STATE + "read") == everything[3:6]
     assert all_ids(site, STATE + "read", xt=STATE + "read") == []
+    assert all_ids(site, STATE + "reading-list", xt=STATE + "starred") == [
+        entry_id for entry_id in everything if entry_id not in starred
+    ]
+    assert all_ids(site, STATE + "reading-list", xt=STATE + "kept-unread") == read
+    assert all_ids(site, STATE + "starred", xt=[STATE + "read", STATE + "starred"]) == []
     item = site.get(CONTENTS, s=STATE + "starred", n=1).json()["items"][0]
     assert {STATE + "read", STATE + "starred"} <= set(item["categories"])
     # Bob's state is his own, on the very same blog entries.
@@ -148,14 +156,30 @@ def test_pages_follow_the_continuation_while_new_entries_arrive(site: Site) -> N
     assert len(ids_of(rest)) == 18 + 5
 
 
-def test_time_bounds_are_in_seconds(site: Site) -> None:
-    items = site.get(CONTENTS, s=f"feed/{site.news}", n=100).json()["items"]
-    times = sorted(item["published"] for item in items)
-    middle = times[12]
+def test_time_bounds_are_on_the_crawl_time_in_seconds(site: Site) -> None:
+    """`ot`/`nt` select by when entries were first seen (the items' crawlTimeMsec), not
+    by their published date: a client asking for what arrived since its last sync must
+    also get an old-dated entry fetched since."""
+    ids = sorted(all_ids(site, f"feed/{site.news}"))
+    start = datetime(2024, 6, 1, tzinfo=UTC)
+    # First seen an hour apart in the reverse of their publishing order (the newest was
+    # fetched first), so bounds on the published date would select the other entries.
+    with site.database.write() as connection:
+        for hour, entry_id in enumerate(reversed(ids)):
+            connection.execute(
+                update(schema.entries)
+                .where(schema.entries.c.id == entry_id)
+                .values(first_seen_at=start + timedelta(hours=hour))
+            )
+    middle = int((start + timedelta(hours=12)).timestamp())
     newer = site.get(CONTENTS, s=f"feed/{site.news}", n=100, ot=middle).json()["items"]
-    assert sorted(item["published"] for item in newer) == times[12:]
+    assert len(ids) == 25
+    assert sorted(ids_of({"items": newer})) == ids[:13]
+    assert all(int(item["crawlTimeMsec"]) // 1000 >= middle for item in newer)
     older = site.get(CONTENTS, s=f"feed/{site.news}", n=100, nt=middle).json()["items"]
-    assert sorted(item["published"] for item in older) == times[:12]
+    assert sorted(ids_of({"items": older})) == ids[13:]
+    between = all_ids(site, f"feed/{site.news}", ot=middle, nt=middle + 3 * 3600)
+    assert sorted(between) == ids[10:13]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from newsriver.clock import utcnow
 from newsriver.errors import NotFoundError
@@ -19,7 +19,7 @@ from newsriver.service.reading import PageRequest, Stream
 from newsriver.store import categories, schema
 from newsriver.store import entries as entries_module
 from newsriver.store.database import Database
-from newsriver.store.entries import EntryQuery, list_entries
+from newsriver.store.entries import EntryQuery, list_entries, set_starred
 from tests.store import (
     DAY,
     HOUR,
@@ -485,11 +485,23 @@ def test_sync_filters_narrow_every_stream_and_ids_list_the_same_entries(
     refresh(database, quiet, dated_items("q", 4))
     everything = entries_of(database, alice)
     mark(database, alice, [row.id for row in everything[::3]], read=True)
+    with database.write() as connection:
+        set_starred(connection, alice, [row.id for row in everything[1::4]], starred=True, now=NOW)
     rows = entries_of(database, alice)
     ids = [row.id for row in rows]
     middle = sorted(ids)[len(ids) // 2]
     dates = sorted(row.sort_at for row in rows)
     since, until = dates[2], dates[-3]
+    # First seen a minute apart in an order unrelated to ids and dates.
+    seen = {entry_id: NOW - timedelta(minutes=(entry_id * 7) % 13) for entry_id in ids}
+    with database.write() as connection:
+        for entry_id, moment in seen.items():
+            connection.execute(
+                update(schema.entries)
+                .where(schema.entries.c.id == entry_id)
+                .values(first_seen_at=moment)
+            )
+    seen_since, seen_until = NOW - timedelta(minutes=9), NOW - timedelta(minutes=2)
     chosen = tuple(ids[1::2])
     mixed = category_id(database, alice, "Mixed")
     cases: list[tuple[dict[str, Any], list[int]]] = [
@@ -499,6 +511,15 @@ def test_sync_filters_narrow_every_stream_and_ids_list_the_same_entries(
         ({"id_above": middle}, [i for i in ids if i > middle]),
         ({"id_below": middle}, [i for i in ids if i < middle]),
         ({"since": since, "until": until}, [r.id for r in rows if since <= r.sort_at < until]),
+        (
+            {"seen_since": seen_since, "seen_until": seen_until},
+            [i for i in ids if seen_since <= seen[i] < seen_until],
+        ),
+        ({"unstarred_only": True}, [row.id for row in rows if not row.starred]),
+        (
+            {"category_id": mixed, "unstarred_only": True, "seen_since": seen_since},
+            [row.id for row in rows if not row.starred and seen[row.id] >= seen_since],
+        ),
         (
             {"category_id": mixed, "read_only": True, "id_above": middle},
             [row.id for row in rows if row.read and row.id > middle],

@@ -95,6 +95,13 @@ class EntryQuery:
     # and before `until`.
     since: datetime | None = None
     until: datetime | None = None
+    # Only entries first seen (fetched) at or after `seen_since` and before `seen_until`:
+    # Google Reader's `ot`/`nt`, which clients set to their last sync, when an entry
+    # dated last week but fetched a minute ago is still news to them.
+    seen_since: datetime | None = None
+    seen_until: datetime | None = None
+    # Leave out the user's starred entries (Google Reader's `xt` of the starred state).
+    unstarred_only: bool = False
     order: Literal["newest", "oldest"] = "newest"
     # Keyset cursor: the id of the last entry of the previous page.
     after_id: int | None = None
@@ -179,21 +186,27 @@ def _conditions(
         conditions.append(_st.c.entry_id > query.id_above)
     if query.id_below is not None:
         conditions.append(_st.c.entry_id < query.id_below)
+    if query.unstarred_only:
+        conditions.append(not_(STARRED))
     if query.since is not None or query.until is not None:
-        conditions.append(_dated(query.since, query.until))
+        conditions.append(_dated("sort_at", query.since, query.until))
+    if query.seen_since is not None or query.seen_until is not None:
+        conditions.append(_dated("first_seen_at", query.seen_since, query.seen_until))
     return conditions
 
 
-def _dated(since: datetime | None, until: datetime | None) -> ColumnElement[bool]:
-    """Whether the state's entry is dated in [since, until). Correlated, so each
-    candidate costs one primary-key probe of `entries` (`sort_at` has no index); on an
-    alias, as listings join `entries` already and would correlate it away."""
+def _dated(
+    column: Literal["sort_at", "first_seen_at"], since: datetime | None, until: datetime | None
+) -> ColumnElement[bool]:
+    """Whether the state's entry has `column` in [since, until). Correlated, so each
+    candidate costs one primary-key probe of `entries` (neither time has an index); on
+    an alias, as listings join `entries` already and would correlate it away."""
     entry = _e.alias("dated")
     dated: list[ColumnElement[bool]] = [entry.c.id == _st.c.entry_id]
     if since is not None:
-        dated.append(entry.c.sort_at >= since)
+        dated.append(entry.c[column] >= since)
     if until is not None:
-        dated.append(entry.c.sort_at < until)
+        dated.append(entry.c[column] < until)
     return exists().where(*dated)
 
 
@@ -208,6 +221,9 @@ def _plain(query: EntryQuery) -> bool:
         or query.id_below is not None
         or query.since is not None
         or query.until is not None
+        or query.seen_since is not None
+        or query.seen_until is not None
+        or query.unstarred_only
     )
 
 

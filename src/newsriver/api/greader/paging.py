@@ -1,6 +1,6 @@
-"""The stream parameters: `n` (how many), `r=o` (oldest first), `ot`/`nt` (dated from /
-before, in seconds), `xt` and `it` (exclude / include a state), and `c`, the
-continuation.
+"""The stream parameters: `n` (how many), `r=o` (oldest first), `ot`/`nt` (first seen
+from / before, in seconds: the crawl time items carry, which clients compare with their
+last sync), `xt` and `it` (exclude / include a state), and `c`, the continuation.
 
 A continuation is the id of the last entry of the previous page, encoded so clients do
 not mistake it for anything they could compute: the next page is then "after that id"
@@ -42,14 +42,18 @@ def page_query(base: EntryQuery, params: Params, *, max_n: int) -> Page:
     query = replace(
         base,
         order="oldest" if params.get("r") == "o" else "newest",
-        since=_time(params, "ot"),
-        until=_time(params, "nt"),
+        seen_since=_time(params, "ot"),
+        seen_until=_time(params, "nt"),
         after_id=_continuation(params.get("c")),
         limit=size + 1,
     )
     for excluded in map(normalise, params.all("xt")):
         if excluded == READ:
             query = replace(query, unread_only=True)
+        elif excluded == STARRED:
+            query = replace(query, unstarred_only=True)
+        elif excluded == KEPT_UNREAD:
+            query = replace(query, read_only=True)
     for included in map(normalise, params.all("it")):
         if included == READ:
             query = replace(query, read_only=True)
