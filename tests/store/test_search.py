@@ -3,8 +3,12 @@ entries committed out of id order, concurrent indexers (on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import text
 
+from newsriver.service.refresh import indexing_alongside
 from newsriver.store.database import Database
 from newsriver.store.retention import RetentionPolicy, purge
 from newsriver.store.search import index_pending
@@ -151,3 +155,31 @@ def test_text_of_keeps_the_words_and_at_least_the_first_max_text_chars() -> None
     words = [f"w{number}" for number in range(6000)]
     html = "".join(f"<p>{word}</p>\n  " for word in words)
     assert text_of(html) == " ".join(words)[:MAX_TEXT_CHARS]
+
+
+def test_on_postgresql_entries_are_indexed_while_a_refresh_runs(database: Database) -> None:
+    """`service.refresh.indexing_alongside`: a thread indexes what gets queued during the
+    block (PostgreSQL); on SQLite the refresh writer indexes instead, and no thread runs."""
+    alice = add_user(database, "alice")
+    feed_id = add_feed(database, "https://example.org/alongside.xml", alice)
+    before = {thread.name for thread in threading.enumerate()}
+    with indexing_alongside(database):
+        running = {thread.name for thread in threading.enumerate()} - before
+        refresh(database, feed_id, dated_items("a", 5))
+        deadline = time.monotonic() + 10
+        while database.dialect == "postgresql" and _queued(database):
+            assert time.monotonic() < deadline, "the queue was not emptied within 10 s"
+            time.sleep(0.05)
+    if database.dialect == "postgresql":
+        assert running == {"newsriver-indexer"}
+        assert _indexed_count(database) == 5
+        assert len(ids_of(database, alice, search="entry")) == 5
+    else:
+        assert running == set()
+        assert _queued(database) == 5
+    assert "newsriver-indexer" not in {thread.name for thread in threading.enumerate()}
+
+
+def _queued(database: Database) -> int:
+    with database.read() as connection:
+        return int(connection.scalar(text("SELECT count(*) FROM search_queue")) or 0)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import TypeVar
 
 from newsriver.clock import utcnow
@@ -24,6 +27,10 @@ T = TypeVar("T")
 
 # Below this many feeds, starting worker processes costs more than parsing in threads.
 PROCESS_POOL_FROM = 16
+# How long the indexer that runs beside a refresh on PostgreSQL waits on an empty queue.
+INDEX_POLL_SECONDS = 0.2
+
+log = logging.getLogger(__name__)
 
 
 def fetcher_config(settings: Settings) -> FetcherConfig:
@@ -97,17 +104,54 @@ async def refresh(
     """Fetch and store `feeds` now (from `select_feeds`)."""
     pool = LazyProcessPool() if len(feeds) >= PROCESS_POOL_FROM else None
     try:
-        return await refresh_feeds(
-            database,
-            feeds,
-            fetcher_config=fetcher_config(settings),
-            now=utcnow,
-            parse_executor=pool,
-            progress=progress,
-        )
+        with indexing_alongside(database):
+            return await refresh_feeds(
+                database,
+                feeds,
+                fetcher_config=fetcher_config(settings),
+                now=utcnow,
+                parse_executor=pool,
+                progress=progress,
+            )
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def indexing_alongside(database: Database) -> Iterator[None]:
+    """On PostgreSQL, index queued entries in a thread while the block runs.
+
+    PostgreSQL's tokeniser runs in the server, at 8-13 MB/s: after a cold refresh of
+    1,000 feeds it took 12 s more, on top of a 7 s refresh. Indexing as entries arrive
+    does that work in another process while this one fetches and writes (the thread
+    here only waits on its connection). SQLite needs none: its refresh writer indexes
+    what it stores. What is still queued when the block ends is the caller's to index
+    (`index_new_entries`), as before.
+    """
+    if database.dialect != "postgresql":
+        yield
+        return
+    stop = threading.Event()
+
+    def index_until_stopped() -> None:
+        try:
+            while not stop.is_set():
+                with database.write() as connection:
+                    done = index_pending(connection)
+                if not done:
+                    stop.wait(INDEX_POLL_SECONDS)
+        except Exception:
+            # The pass after the refresh indexes what is left, and reports its errors.
+            log.warning("indexing during the refresh failed", exc_info=True)
+
+    indexer = threading.Thread(target=index_until_stopped, name="newsriver-indexer", daemon=True)
+    indexer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        indexer.join()
 
 
 async def run_worker(
