@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from newsriver.service import reading, rest_entries
+from newsriver.store.entries import set_read
 from tests.api.test_rest import Site, error, site
 from tests.store import NOW, index_search
 
@@ -95,8 +96,10 @@ def test_status_starred_search_and_id_bounds(site: Site) -> None:
     both = site.ok("/entries", params=[("status", "read"), ("status", "unread")])
     assert both["total"] == 27
     assert ids(site.ok("/entries", params={"starred": "true"})) == everything[3:4]
-    # There is no "not starred" stream: starred=false filters nothing.
-    assert site.ok("/entries", params={"starred": "false"})["total"] == 27
+    unstarred = site.ok("/entries", params={"starred": "false", "direction": "desc"})
+    assert ids(unstarred) == everything[:3] + everything[4:]
+    # Nothing is hidden from the global listing here: globally_visible selects all.
+    assert site.ok("/entries", params={"globally_visible": "true"})["total"] == 27
     middle = everything[10]
     below = site.ok("/entries", params={"before_entry_id": middle, "direction": "desc"})
     assert ids(below) == everything[11:]
@@ -118,6 +121,38 @@ def test_dates_filter_on_the_published_time(site: Site) -> None:
     assert [e["title"] for e in before["entries"]] == ["news entry 1", "news entry 0"]
     published = datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert after["entries"][0]["published_at"] == published
+
+
+def test_changed_times_and_tags(site: Site) -> None:
+    """`changed_after`/`changed_before` are on `changed_at` (the latest of first seen,
+    edited, read and starred), strictly; `tags` must all be the entry's categories."""
+    everything = site.entry_ids(site.alice)
+    listed = site.ok("/entries", params={"direction": "desc", "limit": 0})["entries"]
+    changed = {entry["id"]: entry["changed_at"] for entry in listed}
+    latest = max(_unix(moment) for moment in changed.values())
+    assert site.ok("/entries", params={"changed_after": latest + 1})["total"] == 0
+    assert site.ok("/entries", params={"changed_before": latest + 1})["total"] == 27
+    # Reading an entry later makes it the one changed last.
+    later = datetime.fromtimestamp(latest + 100, UTC)
+    with site.database.write() as connection:
+        set_read(connection, site.alice, [everything[5]], read=True, now=later)
+    recent = site.ok("/entries", params={"changed_after": latest + 50})
+    assert ids(recent) == [everything[5]]
+    assert recent["entries"][0]["changed_at"] == later.strftime("%Y-%m-%dT%H:%M:%SZ")
+    older = site.ok("/entries", params={"changed_before": latest + 50, "limit": 0})
+    assert sorted(ids(older)) == sorted(e for e in everything if e != everything[5])
+
+    tagged = [entry for entry in listed if entry["tags"]]
+    assert tagged, "the site has entries with categories"
+    tag = tagged[0]["tags"][0]
+    with_tag = site.ok("/entries", params={"tags": tag, "limit": 0})
+    assert sorted(ids(with_tag)) == sorted(e["id"] for e in listed if tag in e["tags"])
+    both = site.ok("/entries", params=[("tags", tag), ("tags", "no such tag")])
+    assert both["total"] == 0
+
+
+def _unix(moment: str) -> int:
+    return int(datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
 
 
 def test_feed_and_category_listings(site: Site) -> None:
@@ -167,6 +202,8 @@ def test_another_users_things_do_not_exist(site: Site) -> None:
         {"before_entry_id": 2**63},
         {"category_id": "x"},
         {"starred": "maybe"},
+        {"changed_after": "soon"},
+        {"tags": [f"t{n}" for n in range(51)]},
     ],
 )
 def test_bad_filters_are_400(site: Site, params: dict[str, Any]) -> None:

@@ -594,3 +594,41 @@ def test_sync_entries_carry_every_detail_and_labels_in_query_order(database: Dat
     assert bobs.labels == {}
     assert sync.entry_ids(database, alice, EntryQuery(read_only=True)) == [plain]
     assert sync.entry_ids(database, bob, EntryQuery(unread_only=True)) == [plain, podcast]
+
+
+def test_tags_and_changed_times_filter_on_both_databases(database: Database) -> None:
+    """Miniflux's `tags` (every one among the entry's categories, exactly) and
+    `changed_after`/`changed_before` (the latest of first seen, edited, read and
+    starred, strictly)."""
+    alice = add_user(database, "alice")
+    feed_id = add_feed(database, "https://example.org/tags.xml", alice)
+    items = [
+        Item("t-0", "Both", categories=("python", "rust")),
+        Item("t-1", "Python", categories=("python",)),
+        Item("t-2", "None"),
+        Item("t-3", "Quoted", categories=('py"thon', "Python")),
+    ]
+    refresh(database, feed_id, items)
+    by_title = {row.title: row.id for row in entries_of(database, alice)}
+
+    def titles(**query: Any) -> set[str]:
+        with database.read() as connection:
+            rows = list_entries(connection, alice, EntryQuery(limit=100, **query))
+        return {row.title or "" for row in rows}
+
+    assert titles(tags=("python",)) == {"Both", "Python"}
+    assert titles(tags=("python", "rust")) == {"Both"}
+    assert titles(tags=('py"thon',)) == {"Quoted"}
+    assert titles(tags=("Python",)) == {"Quoted"}
+    assert titles(tags=("pyth",)) == set()
+
+    with database.read() as connection:
+        seen = connection.scalar(select(schema.entries.c.first_seen_at).limit(1))
+    assert seen is not None
+    assert titles(changed_after=seen) == set()
+    assert titles(changed_before=seen + timedelta(seconds=1)) == set(by_title)
+    later = seen + HOUR
+    with database.write() as connection:
+        set_starred(connection, alice, [by_title["None"]], starred=True, now=later)
+    assert titles(changed_after=seen + timedelta(minutes=30)) == {"None"}
+    assert titles(changed_before=seen + timedelta(minutes=30)) == set(by_title) - {"None"}

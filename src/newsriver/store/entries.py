@@ -41,11 +41,13 @@ from sqlalchemy import (
     func,
     literal_column,
     not_,
+    or_,
     select,
     text,
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from newsriver.store import schema
 from newsriver.store.search import search_clause
@@ -102,6 +104,12 @@ class EntryQuery:
     seen_until: datetime | None = None
     # Leave out the user's starred entries (Google Reader's `xt` of the starred state).
     unstarred_only: bool = False
+    # Only entries that changed for the user (first seen, edited, read or starred: the
+    # latest of these, Miniflux's `changed_at`) strictly after / before these.
+    changed_after: datetime | None = None
+    changed_before: datetime | None = None
+    # Only entries whose feed gave them every one of these categories (exactly).
+    tags: tuple[str, ...] = ()
     order: Literal["newest", "oldest"] = "newest"
     # Keyset cursor: the id of the last entry of the previous page.
     after_id: int | None = None
@@ -192,7 +200,38 @@ def _conditions(
         conditions.append(_dated("sort_at", query.since, query.until))
     if query.seen_since is not None or query.seen_until is not None:
         conditions.append(_dated("first_seen_at", query.seen_since, query.seen_until))
+    if query.changed_after is not None or query.changed_before is not None:
+        conditions.append(_changed(query.changed_after, query.changed_before))
+    if query.tags:
+        conditions.append(_tagged(connection.dialect.name, query.tags))
     return conditions
+
+
+def _changed(after: datetime | None, before: datetime | None) -> ColumnElement[bool]:
+    """Whether the latest of the entry's first-seen, updated, read and starred times is
+    after `after` and before `before` (strictly): any of them after, all of them before."""
+    entry = _e.alias("changed")
+    moments = (entry.c.first_seen_at, entry.c.updated, _st.c.read_at, _st.c.starred_at)
+    changed: list[ColumnElement[bool]] = [entry.c.id == _st.c.entry_id]
+    if after is not None:
+        changed.append(or_(*(moment > after for moment in moments)))
+    if before is not None:
+        changed.extend(or_(moment.is_(None), moment < before) for moment in moments)
+    return exists().where(*changed)
+
+
+def _tagged(dialect: str, tags: Sequence[str]) -> ColumnElement[bool]:
+    """Whether the entry's categories (a JSON list of strings) hold every one of `tags`."""
+    entry = _e.alias("tagged")
+    tagged: list[ColumnElement[bool]] = [entry.c.id == _st.c.entry_id]
+    for tag in tags:
+        if dialect == "sqlite":
+            item = func.json_each(entry.c.categories).table_valued("value")
+            tagged.append(exists().select_from(item).where(item.c.value == tag))
+        else:
+            contained = cast(entry.c.categories, JSONB).contains(func.jsonb_build_array(tag))
+            tagged.append(contained)
+    return exists().where(*tagged)
 
 
 def _dated(
@@ -224,6 +263,9 @@ def _plain(query: EntryQuery) -> bool:
         or query.seen_since is not None
         or query.seen_until is not None
         or query.unstarred_only
+        or query.changed_after is not None
+        or query.changed_before is not None
+        or bool(query.tags)
     )
 
 

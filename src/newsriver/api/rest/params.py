@@ -63,14 +63,20 @@ def entry_filters(
     before_entry_id: EntryId = None,
     after_entry_id: EntryId = None,
     starred: Annotated[bool | None, Query()] = None,
+    changed_before: Unix = None,
+    changed_after: Unix = None,
+    tags: Annotated[list[str] | None, Query(max_length=50)] = None,
+    globally_visible: Annotated[bool | None, Query()] = None,
     search: Annotated[str | None, Query(max_length=10_000)] = None,
     # Named apart from the path's `feed_id` and `category_id` of the same listings.
     category_filter: Annotated[int | None, Query(alias="category_id", ge=0, le=MAX_ID)] = None,
     feed_filter: Annotated[int | None, Query(alias="feed_id", ge=0, le=MAX_ID)] = None,
 ) -> EntryFilters:
-    """A dependency: the listing's filters. `starred=false` selects everything (there
-    is no "not starred" stream); `changed_*`, `tags` and `globally_visible` are not
-    filters here and are ignored."""
+    """A dependency: the listing's filters. `changed_*` are on Miniflux's `changed_at`
+    (the latest of first seen, edited, read and starred); `tags` must all be among the
+    entry's categories. `globally_visible` selects everything: newsriver hides no feed
+    or category from the global listing."""
+    del globally_visible
     statuses = set(status or ())
     until = _moment(before or published_before)
     since = _moment(after or published_after)
@@ -80,6 +86,10 @@ def entry_filters(
         unread_only=statuses == {"unread"},
         read_only=statuses == {"read"},
         starred_only=bool(starred),
+        unstarred_only=starred is False,
+        changed_after=_moment(changed_after),
+        changed_before=_moment(changed_before),
+        tags=tuple(dict.fromkeys(tag for tag in tags or () if tag)),
         search=" ".join((search or "").split())[:MAX_SEARCH] or None,
         id_above=after_entry_id or None,
         id_below=before_entry_id or None,
