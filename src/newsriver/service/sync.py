@@ -13,7 +13,8 @@ from datetime import datetime
 
 from newsriver.store import entries, labels, sync_times
 from newsriver.store.database import Database
-from newsriver.store.entries import MAX_IDS, EntryDetails, EntryQuery, SyncItemRow
+from newsriver.store.entries import MAX_IDS, EntryDetails, EntryQuery
+from newsriver.store.sync_items import SyncItemRow, list_sync_items
 
 __all__ = [
     "MAX_IDS",
@@ -53,7 +54,7 @@ def list_items(database: Database, user_id: int, query: EntryQuery) -> list[Sync
     the columns items show, times as epoch numbers, labels included. For pages of up to
     1,000 items, where building `EntryDetails` cost more than the query."""
     with database.read() as connection:
-        return entries.list_sync_items(connection, user_id, query)
+        return list_sync_items(connection, user_id, query)
 
 
 def entry_ids(database: Database, user_id: int, query: EntryQuery) -> list[int]:
