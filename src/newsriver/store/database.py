@@ -79,7 +79,7 @@ class Database:
                 self._checkpointer = Checkpointer(
                     lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False)
                 )
-        self._checkpointer.wrote()
+            self._checkpointer.wrote()
 
     def _connect(self) -> Connection:
         """A pooled connection; failing to get one is a StoreError, other errors are not."""
