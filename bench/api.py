@@ -162,33 +162,45 @@ def grant_api_access(served: Served) -> Access:
     return Access(fever_key=fever_key, rest_token=rest_token)
 
 
-def entry_ids(url: str) -> list[int]:
-    """The user's entry ids, ascending: every listing measured is a slice of them."""
+@dataclass(frozen=True)
+class UserEntries:
+    """The user's entry ids, ascending by id and by date (`sort_at`, then id): every
+    listing measured is a slice of one of them."""
+
+    by_id: list[int]
+    by_date: list[int]
+
+
+def entry_ids(url: str) -> UserEntries:
     engine = create_engine(url)
+    query = (
+        "SELECT entry_states.entry_id FROM entry_states"
+        " JOIN entries ON entries.id = entry_states.entry_id"
+        " WHERE user_id = (SELECT id FROM users WHERE name = :name) ORDER BY "
+    )
     try:
-        query = (
-            "SELECT entry_id FROM entry_states"
-            " WHERE user_id = (SELECT id FROM users WHERE name = :name) ORDER BY entry_id"
-        )
         with engine.connect() as connection:
-            return [int(row[0]) for row in connection.execute(text(query), {"name": USER})]
+            by_id, by_date = (
+                [int(row[0]) for row in connection.execute(text(query + order), {"name": USER})]
+                for order in ("entries.id", "entries.sort_at, entries.id")
+            )
     finally:
         engine.dispose()
+    return UserEntries(by_id, by_date)
 
 
 # --- the requests --------------------------------------------------------------------
 
 
-def scenarios(access: Access, greader_token: str, ids: Sequence[int]) -> list[Scenario]:
-    """The requests measured, each with the answers it must get from the user's `ids`
-    (ascending)."""
-    newest = tuple(reversed(ids))
+def scenarios(access: Access, greader_token: str, ids: UserEntries) -> list[Scenario]:
+    """The requests measured, each with the answers it must get from the user's `ids`."""
+    newest = tuple(reversed(ids.by_id))
     greader = {"Authorization": f"GoogleLogin auth={greader_token}"}
     return [
         greader_contents(greader, newest),
         greader_ids(greader, newest),
         Scenario("fever items max_id", {}, fever_walk(access.fever_key, newest), read_fever),
-        rest_entries({"X-Auth-Token": access.rest_token}, ids),
+        rest_entries({"X-Auth-Token": access.rest_token}, ids.by_date),
     ]
 
 
@@ -208,11 +220,11 @@ def greader_ids(headers: dict[str, str], newest: Sequence[int]) -> Scenario:
     return Scenario(f"greader ids n={IDS_N}", headers, (probe,), read_greader_refs)
 
 
-def rest_entries(headers: dict[str, str], ids: Sequence[int]) -> Scenario:
-    """Miniflux's figure: a page of 100 in the default order, which is ascending (the
-    oldest first), with the total. Optional: `/v1` may not be served."""
+def rest_entries(headers: dict[str, str], by_date: Sequence[int]) -> Scenario:
+    """Miniflux's figure: a page of 100 in the default order, by `published_at`
+    ascending (the oldest first), with the total. Optional: `/v1` may not be served."""
     path = f"{REST}/entries?limit={REST_LIMIT}"
-    probe = Probe("GET", path, None, tuple(ids[:REST_LIMIT]), len(ids), b'"comments_url":')
+    probe = Probe("GET", path, None, tuple(by_date[:REST_LIMIT]), len(by_date), b'"comments_url":')
     return Scenario(ENTRIES, headers, (probe,), read_rest, optional=True)
 
 

@@ -11,7 +11,7 @@ import pytest
 from newsriver.service import reading, rest_entries
 from newsriver.store.entries import set_read
 from tests.api.test_rest import Site, error, site
-from tests.store import NOW, index_search
+from tests.store import DAY, NOW, add_feed, dated_items, index_search, refresh
 
 __all__ = ["site"]  # the fixture, imported for the tests below
 
@@ -56,9 +56,33 @@ def test_default_order_and_limit_are_miniflux_s(site: Site) -> None:
     newest = site.ok("/entries", params={"direction": "desc", "order": "id", "limit": 5})
     assert ids(newest) == everything[:5]
     assert newest["total"] == 27
-    # Orders that are not the id's fall back to it.
+    # Orders that are neither the date nor the id's fall back to the id.
     by_title = site.ok("/entries", params={"direction": "desc", "order": "title", "limit": 5})
     assert ids(by_title) == everything[:5]
+
+
+def test_published_at_orders_by_date_where_ids_do_not(site: Site) -> None:
+    """Entries stored last but dated earliest come first by `published_at` (the default
+    order), last by id; offsets page through the date order."""
+    archive = add_feed(site.database, "https://example.org/archive.xml", site.alice)
+    old = refresh(site.database, archive, dated_items("archive", 3, newest=NOW - 100 * DAY))
+    by_id = site.entry_ids(site.alice)[::-1]  # oldest id first
+    assert by_id[-3:] == old.new_ids
+    by_date = ids(site.ok("/entries", params={"limit": 0}))
+    assert by_date == old.new_ids + by_id[:-3]
+    explicit = site.ok("/entries", params={"order": "published_at", "direction": "desc"})
+    assert ids(explicit) == by_date[::-1]
+    assert ids(site.ok("/entries", params={"order": "id", "limit": 0})) == by_id
+    pages = [
+        site.ok("/entries", params={"limit": 7, "offset": offset}) for offset in range(0, 35, 7)
+    ]
+    assert [entry for page in pages for entry in ids(page)] == by_date
+    assert {page["total"] for page in pages} == {30}
+    dates = [entry["published_at"] for entry in site.ok("/entries", params={"limit": 0})["entries"]]
+    assert dates == sorted(dates)
+    # Narrowed listings are in date order too.
+    unread = site.ok("/entries", params={"status": "unread", "feed_id": archive})
+    assert ids(unread) == old.new_ids
 
 
 def test_offset_pages_cover_everything_once(site: Site) -> None:

@@ -632,3 +632,49 @@ def test_tags_and_changed_times_filter_on_both_databases(database: Database) -> 
         set_starred(connection, alice, [by_title["None"]], starred=True, now=later)
     assert titles(changed_after=seen + timedelta(minutes=30)) == {"None"}
     assert titles(changed_before=seen + timedelta(minutes=30)) == set(by_title) - {"None"}
+
+
+def test_listing_by_date_orders_by_sort_at_then_id_with_offsets(database: Database) -> None:
+    """Miniflux's `order=published_at`: by `sort_at`, ties by id, both directions, for
+    the whole stream (walked on the date index) and narrowed ones (sorted candidates),
+    with offsets, and only the user's entries."""
+    alice, bob = add_user(database, "alice"), add_user(database, "bob")
+    recent = add_feed(database, "https://example.org/recent.xml", alice, bob)
+    old = add_feed(database, "https://example.org/old.xml", alice)
+    others = add_feed(database, "https://example.org/others.xml", bob)
+    # Stored in this order, so ids grow while dates go back: the old feed's entries get
+    # the highest ids, and two of its entries share their date with recent ones.
+    refresh(database, recent, dated_items("r", 6))
+    refresh(database, old, [*dated_items("o", 5, newest=NOW - 30 * DAY), *dated_items("t", 2)])
+    refresh(database, others, dated_items("x", 4, newest=NOW - 10 * DAY))
+    rows = entries_of(database, alice)
+    mark(database, alice, [row.id for row in rows[::2]], read=True)
+    rows = entries_of(database, alice)
+    by_date = [row.id for row in sorted(rows, key=lambda row: (row.sort_at, row.id))]
+    assert by_date != sorted(by_date), "the data must tell date order from id order"
+
+    def listed(order: Literal["newest", "oldest"] = "newest", **query: Any) -> list[int]:
+        offset = query.pop("offset", 0)
+        limit = query.pop("limit", 100)
+        with database.read() as connection:
+            return entries_module.list_entry_ids_by_date(
+                connection, alice, EntryQuery(order=order, limit=limit, **query), offset=offset
+            )
+
+    assert listed("oldest") == by_date
+    assert listed() == by_date[::-1]
+    pages = [listed(limit=4, offset=offset) for offset in range(0, 16, 4)]
+    assert [entry for page in pages for entry in page] == by_date[::-1]
+    assert listed(offset=100) == []
+    unread = [entry for entry in by_date if not next(r for r in rows if r.id == entry).read]
+    assert listed("oldest", unread_only=True) == unread
+    assert listed("oldest", feed_id=old) == [
+        entry for entry in by_date if next(r for r in rows if r.id == entry).feed_id == old
+    ]
+    middle = sorted(by_date)[len(by_date) // 2]
+    assert listed("oldest", id_above=middle) == [entry for entry in by_date if entry > middle]
+    # Bob's listing holds his own entries, the shared feed's included, and nothing else.
+    with database.read() as connection:
+        bobs = entries_module.list_entry_ids_by_date(connection, bob, EntryQuery(limit=100))
+    assert set(bobs) == {row.id for row in entries_of(database, bob)}
+    assert len(bobs) == 10

@@ -31,12 +31,15 @@ class EntriesPage:
 
 
 def entries_page(
-    database: Database, user_id: int, query: EntryQuery, *, offset: int
+    database: Database, user_id: int, query: EntryQuery, *, offset: int, by_date: bool = False
 ) -> EntriesPage:
     """`query.limit` of the user's entries selected by `query`, after skipping `offset`
-    of them, with the total. ValueError for an offset past MAX_OFFSET."""
+    of them, with the total; in id order, or `by_date` (published, else first seen).
+    ValueError for an offset past MAX_OFFSET."""
     if not 0 <= offset <= MAX_OFFSET:
         raise ValueError(f"offset must be between 0 and {MAX_OFFSET}")
+    if by_date:
+        return _page_by_date(database, user_id, query, offset)
     with database.read() as connection:
         cursor = query.after_id
         skipped = 0
@@ -57,6 +60,24 @@ def entries_page(
             return EntriesPage(offset + len(found), tuple(found))
         total = entries.count_entries(connection, user_id, query)
     return EntriesPage(total, tuple(found))
+
+
+def _page_by_date(database: Database, user_id: int, query: EntryQuery, offset: int) -> EntriesPage:
+    """`entries_page` by date: the page's ids come in date order with the offset applied
+    by the database (no keyset exists for this order), then their details."""
+    with database.read() as connection:
+        ids = entries.list_entry_ids_by_date(connection, user_id, query, offset=offset)
+        found = {}
+        if ids:
+            details = entries.list_entry_details(
+                connection, user_id, EntryQuery(entry_ids=tuple(ids), limit=len(ids))
+            )
+            found = {entry.id: entry for entry in details}
+        page = tuple(found[entry_id] for entry_id in ids if entry_id in found)
+        if len(ids) < query.limit and (ids or offset == 0):
+            return EntriesPage(offset + len(ids), page)
+        total = entries.count_entries(connection, user_id, query)
+    return EntriesPage(total, page)
 
 
 def one_entry(database: Database, user_id: int, entry_id: int, query: EntryQuery) -> EntryDetails:

@@ -306,6 +306,53 @@ def list_entry_ids(connection: Connection, user_id: int, query: EntryQuery) -> l
     return [int(entry_id) for entry_id in connection.scalars(statement)]
 
 
+def list_entry_ids_by_date(
+    connection: Connection, user_id: int, query: EntryQuery, *, offset: int = 0
+) -> list[int]:
+    """The ids of the user's entries matching `query`, ordered by date (`sort_at`, then
+    id), newest or oldest first as `query.order` says, after skipping `offset` of them,
+    at most `query.limit` (capped at MAX_PAGE). `query.after_id` is not used: this is
+    Miniflux's listing by `published_at`, which clients page with an offset.
+
+    Two shapes (migration 0006). The whole stream walks `ix_entries_sort_at` in date
+    order and keeps the entries that are the user's (an EXISTS per entry, so that the
+    walk is the plan's only loop: joined, SQLite's planner would sort all the user's
+    entries instead). A stream narrowed by feed, category, label, state or search takes
+    its candidates first and sorts them.
+    """
+    newest = query.order == "newest"
+    order = (_e.c.sort_at.desc(), _e.c.id.desc()) if newest else (_e.c.sort_at, _e.c.id)
+    conditions = _conditions(connection, user_id, query)
+    if _whole_stream(query):
+        statement = select(_e.c.id).where(
+            exists().where(_st.c.entry_id == _e.c.id, *conditions).correlate(_e)
+        )
+    else:
+        statement = (
+            select(_st.c.entry_id)
+            .select_from(_st.join(_e, _e.c.id == _st.c.entry_id))
+            .where(*conditions)
+        )
+    statement = statement.order_by(*order).offset(offset).limit(_limit(query))
+    return [int(entry_id) for entry_id in connection.scalars(statement)]
+
+
+def _whole_stream(query: EntryQuery) -> bool:
+    """Whether `query` keeps most of a user's entries, as far as can be told without
+    counting: nothing narrows it but id bounds and dates."""
+    return not (
+        query.feed_id is not None
+        or query.category_id is not None
+        or query.label_id is not None
+        or query.unread_only
+        or query.read_only
+        or query.starred_only
+        or query.search
+        or query.entry_ids is not None
+        or query.tags
+    )
+
+
 def sync_listing(
     connection: Connection, user_id: int, query: EntryQuery, columns: Select[Any]
 ) -> Select[Any]:

@@ -261,6 +261,10 @@ entries = Table(
     Column("first_seen_at", UtcDateTime, nullable=False),
     Column("changed_at", UtcDateTime),
     UniqueConstraint("feed_id", "key"),
+    # Listings by date (migration 0006): the whole stream walked in date order, and a
+    # narrowed one sorted by dates read from an index rather than from the rows.
+    Index("ix_entries_sort_at", "sort_at", "id"),
+    Index("ix_entries_id_sort_at", "id", "sort_at"),
     sqlite_autoincrement=True,
 )
 

@@ -52,7 +52,9 @@ def _serialise(db: Db, user_id: int, found: tuple[EntryDetails, ...]) -> list[En
 
 def _listing(db: Db, user_id: int, filters: EntryFilters, query: EntryQuery) -> EntriesOut:
     _check_filters(db, user_id, filters)
-    page = rest_entries.entries_page(db, user_id, query, offset=filters.offset)
+    page = rest_entries.entries_page(
+        db, user_id, query, offset=filters.offset, by_date=filters.by_date
+    )
     return EntriesOut(total=page.total, entries=_serialise(db, user_id, page.entries))
 
 

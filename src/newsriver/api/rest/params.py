@@ -1,10 +1,10 @@
 """The filters of Miniflux's entry listings, read from the query string into an
 `EntryQuery` and an offset.
 
-Entries are ordered by id here (arrival order). `order=id` and `order=created_at`
-(first seen, which grows with the id) are exact; every other order Miniflux knows
-(`published_at`, its default, `changed_at`, `title`…) falls back to the id, which for
-feeds that publish as they go is the same order. `direction` is honoured for all.
+`order=published_at` (Miniflux's default) lists by date: the published time, else the
+time first seen, then the id. `order=id` and `order=created_at` (first seen, which grows
+with the id) list by id; every other order Miniflux knows (`changed_at`, `title`,
+`status`…) falls back to the id. `direction` is honoured for all.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ EntryId = Annotated[int | None, Query(ge=0, le=MAX_ID)]
 class EntryFilters:
     query: EntryQuery
     offset: int
+    # Listed by date (`order=published_at`) rather than by id.
+    by_date: bool
     # Narrowed to these by the query string (checked against the user's own).
     feed_id: int | None
     category_id: int | None
@@ -100,5 +102,9 @@ def entry_filters(
         limit=limit or MAX_PAGE,
     )
     return EntryFilters(
-        query=query, offset=offset, feed_id=query.feed_id, category_id=query.category_id
+        query=query,
+        offset=offset,
+        by_date=order == "published_at",
+        feed_id=query.feed_id,
+        category_id=query.category_id,
     )
