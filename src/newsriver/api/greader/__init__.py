@@ -9,6 +9,7 @@ serialising; protocol.py holds the error shapes and the parameter reading they s
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from newsriver.api.greader import (
@@ -29,21 +30,34 @@ _unknown = APIRouter(route_class=GReaderRoute)
 
 @_unknown.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def unknown(rest: str) -> Response:
-    """Any other path under the API: a plain 404, not the web UI's page."""
+    """Any other path or method under the API: a plain 404, not the web UI's page, or a
+    405 naming the methods the path takes (a GET of `edit-tag`, which only takes POST)."""
+    path = "/" + rest
+    allowed = {
+        method
+        for router in _ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path_regex.match(path)
+        for method in route.methods or ()
+    }
+    if allowed:
+        headers = {"Allow": ", ".join(sorted(allowed))}
+        return text("Method not allowed\n", status=405, headers=headers)
     return text("Not found\n", status=404)
+
+
+_ROUTERS = (
+    routes_account.router,
+    routes_streams.router,
+    routes_atom.router,
+    routes_state.router,
+    routes_subscriptions.router,
+    routes_tags.router,
+)
 
 
 def include_greader(app: FastAPI) -> None:
     """Add the Google Reader routes to `app`, under both prefixes."""
-    routers = (
-        routes_account.router,
-        routes_streams.router,
-        routes_atom.router,
-        routes_state.router,
-        routes_subscriptions.router,
-        routes_tags.router,
-        _unknown,
-    )
     for prefix in PREFIXES:
-        for router in routers:
+        for router in (*_ROUTERS, _unknown):
             app.include_router(router, prefix=prefix, include_in_schema=False)
