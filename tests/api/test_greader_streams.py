@@ -156,6 +156,33 @@ def test_pages_follow_the_continuation_while_new_entries_arrive(site: Site) -> N
     assert len(ids_of(rest)) == 18 + 5
 
 
+def test_xt_and_it_take_feeds_categories_and_labels(site: Site) -> None:
+    """Excluding (`xt`) or requiring (`it`) a feed, a category or a label: a stream that
+    names nothing of the user's excludes nothing, and requires what nobody has."""
+    everything = all_ids(site, STATE + "reading-list")
+    news = all_ids(site, f"feed/{site.news}")
+    blog = all_ids(site, f"feed/{site.blog}")
+    assert sorted(news + blog) == sorted(everything)
+    labels.create_label(site.database, site.alice, "Keep", entry_ids=[news[0], blog[0]])
+    reading_list = STATE + "reading-list"
+    assert all_ids(site, reading_list, xt=f"feed/{site.news}") == blog
+    assert all_ids(site, reading_list, xt="user/-/label/News") == blog  # the category
+    assert all_ids(site, reading_list, xt="user/-/label/Keep") == [
+        entry for entry in everything if entry not in (news[0], blog[0])
+    ]
+    both = [f"feed/{site.blog}", "user/-/label/Keep"]
+    assert all_ids(site, reading_list, xt=both) == news[1:]
+    assert all_ids(site, reading_list, xt="user/-/label/Nothing") == everything
+    assert all_ids(site, reading_list, it="user/-/label/Keep") == [blog[0], news[0]]
+    assert all_ids(site, reading_list, it=f"feed/{site.blog}") == blog
+    assert all_ids(site, "user/-/label/News", it="user/-/label/Keep") == [news[0]]
+    # A feed outside the category asked for, or a label nobody has: nothing.
+    assert all_ids(site, "user/-/label/News", it=f"feed/{site.blog}") == []
+    assert all_ids(site, reading_list, it="user/-/label/Nothing") == []
+    # Another user's feed is nothing of Alice's.
+    assert all_ids(site, reading_list, xt=f"feed/{site.secret}") == everything
+
+
 def test_time_bounds_are_on_the_crawl_time_in_seconds(site: Site) -> None:
     """`ot`/`nt` select by when entries were first seen (the items' crawlTimeMsec), not
     by their published date: a client asking for what arrived since its last sync must

@@ -516,6 +516,7 @@ def test_sync_filters_narrow_every_stream_and_ids_list_the_same_entries(
             [i for i in ids if seen_since <= seen[i] < seen_until],
         ),
         ({"unstarred_only": True}, [row.id for row in rows if not row.starred]),
+        ({"excluded_feed_ids": (quiet,)}, [row.id for row in rows if row.feed_id != quiet]),
         (
             {"category_id": mixed, "unstarred_only": True, "seen_since": seen_since},
             [row.id for row in rows if not row.starred and seen[row.id] >= seen_since],
@@ -678,3 +679,21 @@ def test_listing_by_date_orders_by_sort_at_then_id_with_offsets(database: Databa
         bobs = entries_module.list_entry_ids_by_date(connection, bob, EntryQuery(limit=100))
     assert set(bobs) == {row.id for row in entries_of(database, bob)}
     assert len(bobs) == 10
+
+
+def test_entries_carrying_excluded_labels_are_left_out(database: Database) -> None:
+    alice = add_user(database, "alice")
+    feed_id = add_feed(database, "https://example.org/excluded.xml", alice)
+    refresh(database, feed_id, dated_items("e", 5))
+    ids = ids_of(database, alice)
+    keep = label_service.create_label(database, alice, "Keep", entry_ids=ids[:2])
+    other = label_service.create_label(database, alice, "Other", entry_ids=ids[1:3])
+    with database.read() as connection:
+
+        def listed(*labels: int) -> list[int]:
+            query = EntryQuery(limit=100, excluded_label_ids=labels)
+            return [row.id for row in list_entries(connection, alice, query)]
+
+        assert listed(keep) == ids[2:]
+        assert listed(keep, other) == ids[3:]
+        assert listed() == ids

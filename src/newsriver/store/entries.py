@@ -108,6 +108,10 @@ class EntryQuery:
     changed_before: datetime | None = None
     # Only entries whose feed gave them every one of these categories (exactly).
     tags: tuple[str, ...] = ()
+    # Leave out the entries of these feeds, and those carrying any of these labels
+    # (Google Reader's `xt` of a feed, category or label).
+    excluded_feed_ids: tuple[int, ...] = ()
+    excluded_label_ids: tuple[int, ...] = ()
     order: Literal["newest", "oldest"] = "newest"
     # Keyset cursor: the id of the last entry of the previous page.
     after_id: int | None = None
@@ -202,6 +206,11 @@ def _conditions(
         conditions.append(_changed(query.changed_after, query.changed_before))
     if query.tags:
         conditions.append(_tagged(connection.dialect.name, query.tags))
+    if query.excluded_feed_ids:
+        conditions.append(_st.c.feed_id.not_in(query.excluded_feed_ids))
+    if query.excluded_label_ids:
+        labelled = select(_el.c.entry_id).where(_el.c.label_id.in_(query.excluded_label_ids))
+        conditions.append(_st.c.entry_id.not_in(labelled))
     return conditions
 
 
@@ -264,6 +273,8 @@ def _plain(query: EntryQuery) -> bool:
         or query.changed_after is not None
         or query.changed_before is not None
         or bool(query.tags)
+        or bool(query.excluded_feed_ids)
+        or bool(query.excluded_label_ids)
     )
 
 

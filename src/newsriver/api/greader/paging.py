@@ -14,9 +14,11 @@ import binascii
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from newsriver.api.greader.catalogue import Catalogue
 from newsriver.api.greader.ids import MAX_STORED_ID
 from newsriver.api.greader.protocol import Params
-from newsriver.api.greader.streams import KEPT_UNREAD, READ, STARRED, normalise
+from newsriver.api.greader.streams import KEPT_UNREAD, READ, STARRED, normalise, select
+from newsriver.errors import NotFoundError
 from newsriver.service.sync import EntryQuery
 
 DEFAULT_N = 20
@@ -31,7 +33,7 @@ class Page:
     size: int
 
 
-def page_query(base: EntryQuery, params: Params, *, max_n: int) -> Page:
+def page_query(base: EntryQuery, params: Params, catalogue: Catalogue, *, max_n: int) -> Page:
     """`base` narrowed by the request's parameters (`n` capped at `max_n`). ValueError
     for a parameter that cannot be read."""
     size = params.integer("n", DEFAULT_N)
@@ -54,6 +56,8 @@ def page_query(base: EntryQuery, params: Params, *, max_n: int) -> Page:
             query = replace(query, unstarred_only=True)
         elif excluded == KEPT_UNREAD:
             query = replace(query, read_only=True)
+        else:
+            query = _excluding(query, excluded, catalogue)
     for included in map(normalise, params.all("it")):
         if included == READ:
             query = replace(query, read_only=True)
@@ -61,10 +65,54 @@ def page_query(base: EntryQuery, params: Params, *, max_n: int) -> Page:
             query = replace(query, starred_only=True)
         elif included == KEPT_UNREAD:
             query = replace(query, unread_only=True)
+        else:
+            query = _including(query, included, catalogue)
     if query.read_only and query.unread_only:
         # Read and unread (`it` read with `xt` read): an empty id list selects nothing.
         query = replace(query, entry_ids=())
     return Page(query, size)
+
+
+def _excluding(query: EntryQuery, stream_id: str, catalogue: Catalogue) -> EntryQuery:
+    """`query` without the entries of a feed, category or label stream; a stream that
+    names nothing of the user's leaves nothing out."""
+    try:
+        target = select(stream_id, catalogue).query
+    except (NotFoundError, ValueError):
+        return query
+    feed_ids: tuple[int, ...] = ()
+    if target.feed_id is not None:
+        feed_ids = (target.feed_id,)
+    elif target.category_id is not None:
+        feed_ids = tuple(
+            feed.feed_id
+            for feed in catalogue.feeds.values()
+            if feed.category_id == target.category_id
+        )
+    labels = () if target.label_id is None else (target.label_id,)
+    return replace(
+        query,
+        excluded_feed_ids=query.excluded_feed_ids + feed_ids,
+        excluded_label_ids=query.excluded_label_ids + labels,
+    )
+
+
+def _including(query: EntryQuery, stream_id: str, catalogue: Catalogue) -> EntryQuery:
+    """`query` narrowed to a feed, category or label stream's entries; to nothing when
+    the stream names nothing of the user's, or when it conflicts with the stream asked
+    for (a feed of another category)."""
+    try:
+        target = select(stream_id, catalogue).query
+    except (NotFoundError, ValueError):
+        return replace(query, entry_ids=())
+    for field in ("feed_id", "category_id", "label_id"):
+        wanted, current = getattr(target, field), getattr(query, field)
+        if wanted is None:
+            continue
+        if current not in (None, wanted):
+            return replace(query, entry_ids=())
+        query = replace(query, **{field: wanted})
+    return query
 
 
 def continuation(entry_id: int) -> str:

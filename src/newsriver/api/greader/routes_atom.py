@@ -33,7 +33,7 @@ def atom(
     db = database(request)
     catalogue = load_catalogue(db, viewer.id)
     selection = select(stream_id or READING_LIST, catalogue)
-    page = page_query(selection.query, params, max_n=MAX_PAGE)
+    page = page_query(selection.query, params, catalogue, max_n=MAX_PAGE)
     found = sync.list_entries(db, viewer.id, page.query)
     entries = found.entries[: page.size]
     more = continuation(entries[-1].id) if len(found.entries) > page.size else None

@@ -33,7 +33,7 @@ def contents(
     db = database(request)
     catalogue = load_catalogue(db, viewer.id)
     selection = select(stream_id or params.get("s") or READING_LIST, catalogue)
-    page = page_query(selection.query, params, max_n=MAX_PAGE)
+    page = page_query(selection.query, params, catalogue, max_n=MAX_PAGE)
     found = sync.list_items(db, viewer.id, page.query)
     answer: dict[str, object] = {
         "id": selection.stream_id,
@@ -52,8 +52,9 @@ def item_ids(request: Request, viewer: CurrentViewer, params: ReadParams) -> Res
     """The ids alone (short form) of a stream's entries, up to 10,000 a page. A full
     page carries a continuation (the next page may be empty)."""
     db = database(request)
-    selection = select(params.get("s") or READING_LIST, load_catalogue(db, viewer.id))
-    page = page_query(selection.query, params, max_n=MAX_IDS)
+    catalogue = load_catalogue(db, viewer.id)
+    selection = select(params.get("s") or READING_LIST, catalogue)
+    page = page_query(selection.query, params, catalogue, max_n=MAX_IDS)
     found = sync.entry_ids(db, viewer.id, replace(page.query, limit=page.size))
     answer: dict[str, object] = {"itemRefs": [{"id": short_id(entry_id)} for entry_id in found]}
     if found and len(found) == page.size:
