@@ -117,16 +117,19 @@ def test_sign_in_is_throttled(client: TestClient) -> None:
     assert sign_in(client, "ann", "password123") == 429
 
 
-def test_throttle_window() -> None:
-    now = [0.0]
-    throttle = LoginThrottle(per_name=2, per_address=3, window_seconds=60, clock=lambda: now[0])
+def test_throttle_window(client: TestClient) -> None:
+    now = [1_700_000_000.0]
+    start = now[0]
+    throttle = LoginThrottle(
+        database_of(client), per_name=2, per_address=3, window_seconds=60, clock=lambda: now[0]
+    )
     throttle.failed("Ann", "1.1.1.1")
     assert throttle.retry_after("ann", "1.1.1.1") == 0
     throttle.failed("ann", "2.2.2.2")
     assert throttle.retry_after("ANN", "3.3.3.3") == pytest.approx(60)
-    now[0] = 30
+    now[0] = start + 30
     assert throttle.retry_after("ann", "3.3.3.3") == pytest.approx(30)
-    now[0] = 61
+    now[0] = start + 61
     assert throttle.retry_after("ann", "3.3.3.3") == 0
     for name in ("b", "c", "d"):
         throttle.failed(name, "9.9.9.9")

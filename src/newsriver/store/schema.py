@@ -22,6 +22,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -372,6 +373,19 @@ filter_rules = Table(
     # "mark_read", "star", or "label:<label id>".
     Column("action", String(100), nullable=False),
     Column("position", Integer, nullable=False, server_default=text("0")),
+)
+
+# Failed sign-ins, a row per counted key ("n:<name>" or "a:<address>") and failure, kept
+# for the throttle's window: in the database so that every web process counts them all.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(400), nullable=False),
+    # Seconds since the epoch (time.time()), as the throttle's clock gives them.
+    Column("at", Float, nullable=False),
+    Index("ix_sign_in_failures_key_at", "key", "at"),
+    sqlite_autoincrement=True,
 )
 
 fetch_log = Table(

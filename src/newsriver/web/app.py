@@ -53,6 +53,7 @@ def create_app(
         to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         database = await asyncio.to_thread(open_database, settings.effective_database_url)
         app.state.database = database
+        app.state.login_throttle = LoginThrottle(database)
         if freeze_startup_objects:
             gc.collect()
             gc.freeze()
@@ -79,7 +80,6 @@ def create_app(
     # Handlers reach these through `request.app.state`.
     app.state.settings = settings
     app.state.secret_key = secret_key(settings)
-    app.state.login_throttle = LoginThrottle()
 
     app.add_api_route("/healthz", healthz, methods=["GET"])
     include_greader(app)
