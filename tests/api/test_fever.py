@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +21,11 @@ from newsriver.store import icons, schema
 from newsriver.store.database import Database
 from newsriver.web.app import create_app
 from newsriver.web.auth.api_credentials import fever_key
-from newsriver.web.auth.passwords import hash_password
 from tests.store import HOUR, NOW, add_feed, dated_items, refresh
+from tests.support.passwords import hashed
 
 API_PASSWORD = "api-password-1"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
-
-
-@cache
-def password_hash() -> str:
-    """Hashed once: Argon2 is slow on purpose."""
-    return hash_password(API_PASSWORD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +78,11 @@ class Site:
 
 
 def make_user(database: Database, name: str, *, fever: bool = True) -> int:
-    user = accounts.add_user(database, name, password_hash=password_hash(), is_admin=False)
+    user = accounts.add_user(database, name, password_hash=hashed(API_PASSWORD), is_admin=False)
     accounts.set_api_password_by_id(
         database,
         user.id,
-        api_password_hash=password_hash(),
+        api_password_hash=hashed(API_PASSWORD),
         fever_key=fever_key(name, API_PASSWORD) if fever else None,
     )
     return user.id
@@ -162,7 +155,9 @@ def test_a_user_without_fever_enabled_or_disabled_is_refused(site: Site) -> None
     accounts.set_disabled(site.database, site.bob, disabled=True, acting_user_id=carol)
     refused(site, data={"api_key": site.fever(site.bob).key})
     # A new API password without Fever removes the key.
-    accounts.set_api_password_by_id(site.database, site.alice, api_password_hash=password_hash())
+    accounts.set_api_password_by_id(
+        site.database, site.alice, api_password_hash=hashed(API_PASSWORD)
+    )
     refused(site, data={"api_key": site.fever(site.alice).key})
 
 

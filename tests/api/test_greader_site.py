@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +25,15 @@ from newsriver.service.accounts import add_user, set_api_password_by_id
 from newsriver.settings import Settings
 from newsriver.store.database import Database
 from newsriver.web.app import create_app
-from newsriver.web.auth.passwords import hash_password
 from tests.store import add_feed, dated_items, refresh
 from tests.support.feed_server import Item
+from tests.support.passwords import hashed
 
 API = "/api/greader"
 READER = API + "/reader/api/0"
 ALICE_API_PASSWORD = "alice-api-password"
 BOB_API_PASSWORD = "bob-api-password"
 LOGIN_PASSWORD = "login-password"
-
-
-@cache
-def hashed(password: str) -> str:
-    """Hashed once per password: argon2 is slow on purpose."""
-    return hash_password(password)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +23,13 @@ from newsriver.settings import Settings
 from newsriver.store import icons
 from newsriver.store.database import Database
 from newsriver.web.app import create_app
-from newsriver.web.auth.passwords import hash_password
 from tests.store import NOW, add_feed, dated_items, refresh
 from tests.support.feed_server import Item
+from tests.support.passwords import hashed
 
 API_PASSWORD = "api-password-1"
 LOGIN_PASSWORD = "login-password-1"
 ALICE = ("alice", API_PASSWORD)
-
-
-@cache
-def hashed(password: str) -> str:
-    """Hashed once: Argon2 is slow on purpose."""
-    return hash_password(password)
 
 
 @dataclass(frozen=True, slots=True)

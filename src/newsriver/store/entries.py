@@ -216,7 +216,8 @@ def _conditions(
 
 def _changed(after: datetime | None, before: datetime | None) -> ColumnElement[bool]:
     """Whether the latest of the entry's first-seen, updated, read and starred times is
-    after `after` and before `before` (strictly): any of them after, all of them before."""
+    after `after` and before `before` (strictly): any of them after, all of them before.
+    The REST API shows that latest time as `changed_at` (`api/rest/convert.py`)."""
     entry = _e.alias("changed")
     moments = (entry.c.first_seen_at, entry.c.updated, _st.c.read_at, _st.c.starred_at)
     changed: list[ColumnElement[bool]] = [entry.c.id == _st.c.entry_id]

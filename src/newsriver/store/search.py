@@ -58,7 +58,8 @@ _SQLITE_DELETE_OLD = text(
     "DELETE FROM entry_search WHERE rowid IN "
     "(SELECT entry_id FROM search_queue WHERE entry_id <= :last)"
 )
-_SQLITE_INSERT = text("INSERT INTO entry_search (rowid, title, body) VALUES (:id, :title, :body)")
+# Driver-level (rows as tuples): both SQLite paths insert thousands of rows at a time.
+_SQLITE_INSERT = "INSERT INTO entry_search (rowid, title, body) VALUES (?, ?, ?)"
 # Claims a batch: SKIP LOCKED lets several workers index at once without taking the
 # same entries (the second insert of one entry would fail on the primary key).
 _POSTGRES_CLAIM = text(
@@ -128,9 +129,7 @@ def index_written(connection: Connection, written: Sequence[tuple[FeedUpdate, li
             if edited:
                 # An edited entry is indexed already: its old text goes first.
                 connection.exec_driver_sql("DELETE FROM entry_search WHERE rowid = ?", edited)
-            connection.exec_driver_sql(
-                "INSERT INTO entry_search (rowid, title, body) VALUES (?, ?, ?)", rows
-            )
+            connection.exec_driver_sql(_SQLITE_INSERT, rows)
             connection.exec_driver_sql(
                 "DELETE FROM search_queue WHERE entry_id = ?", [(row[0],) for row in rows]
             )
@@ -154,12 +153,8 @@ def _index_sqlite(connection: Connection, limit: int) -> int:
     last = {"last": rows[-1][0]}
     # An edited entry is indexed already: its old text goes first.
     connection.execute(_SQLITE_DELETE_OLD, last)
-    connection.execute(
-        _SQLITE_INSERT,
-        [
-            {"id": entry_id, "title": title or "", "body": text_of(html)}
-            for entry_id, title, html in rows
-        ],
+    connection.exec_driver_sql(
+        _SQLITE_INSERT, [(entry_id, title or "", text_of(html)) for entry_id, title, html in rows]
     )
     connection.execute(delete(_queue).where(_queue.c.entry_id <= last["last"]))
     return len(rows)

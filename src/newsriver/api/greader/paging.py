@@ -76,9 +76,8 @@ def page_query(base: EntryQuery, params: Params, catalogue: Catalogue, *, max_n:
 def _excluding(query: EntryQuery, stream_id: str, catalogue: Catalogue) -> EntryQuery:
     """`query` without the entries of a feed, category or label stream; a stream that
     names nothing of the user's leaves nothing out."""
-    try:
-        target = select(stream_id, catalogue).query
-    except (NotFoundError, ValueError):
+    target = _stream_query(stream_id, catalogue)
+    if target is None:
         return query
     feed_ids: tuple[int, ...] = ()
     if target.feed_id is not None:
@@ -101,9 +100,8 @@ def _including(query: EntryQuery, stream_id: str, catalogue: Catalogue) -> Entry
     """`query` narrowed to a feed, category or label stream's entries; to nothing when
     the stream names nothing of the user's, or when it conflicts with the stream asked
     for (a feed of another category)."""
-    try:
-        target = select(stream_id, catalogue).query
-    except (NotFoundError, ValueError):
+    target = _stream_query(stream_id, catalogue)
+    if target is None:
         return replace(query, entry_ids=())
     for field in ("feed_id", "category_id", "label_id"):
         wanted, current = getattr(target, field), getattr(query, field)
@@ -113,6 +111,14 @@ def _including(query: EntryQuery, stream_id: str, catalogue: Catalogue) -> Entry
             return replace(query, entry_ids=())
         query = replace(query, **{field: wanted})
     return query
+
+
+def _stream_query(stream_id: str, catalogue: Catalogue) -> EntryQuery | None:
+    """What a stream named in `xt`/`it` selects; None when it names nothing of the user's."""
+    try:
+        return select(stream_id, catalogue).query
+    except (NotFoundError, ValueError):
+        return None
 
 
 def continuation(entry_id: int) -> str:

@@ -66,7 +66,8 @@ def reading_time(html: str) -> int:
 
 
 def _changed_at(entry: EntryDetails) -> datetime:
-    """When the entry last changed for the user: edited, read or starred, else first seen."""
+    """When the entry last changed for the user: edited, read or starred, else first seen
+    (the time `changed_before`/`changed_after` filter on, in `store.entries._changed`)."""
     moments = [entry.first_seen_at, entry.updated, entry.read_at, entry.starred_at]
     return max(moment for moment in moments if moment is not None)
 
