@@ -157,6 +157,18 @@ def test_text_of_keeps_the_words_and_at_least_the_first_max_text_chars() -> None
     assert text_of(html) == " ".join(words)[:MAX_TEXT_CHARS]
 
 
+def test_text_of_keeps_text_outside_tags_and_drops_a_tag_cut_short() -> None:
+    assert text_of("no markup at all").split() == ["no", "markup", "at", "all"]
+    assert text_of("before <b>bold</b> after").split() == ["before", "bold", "after"]
+    assert text_of("one<br>two").split() == ["one", "two"]
+    # The length limit on the HTML may cut a tag in the middle (here markup is most of
+    # it, so the text stays under MAX_TEXT_CHARS): its attributes are not words.
+    markup = "<i>w</i>" * (MAX_TEXT_CHARS * 4 // 8 - 10)
+    html = markup + '<a href="https://x.example/' + "a" * 100 + '">link</a>'
+    assert html.index("https:") < MAX_TEXT_CHARS * 4 < html.index('">link')
+    assert set(text_of(html).split()) == {"w"}
+
+
 def test_on_postgresql_entries_are_indexed_while_a_refresh_runs(database: Database) -> None:
     """`service.refresh.indexing_alongside`: a thread indexes what gets queued during the
     block (PostgreSQL); on SQLite the refresh writer indexes instead, and no thread runs."""

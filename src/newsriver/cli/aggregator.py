@@ -8,6 +8,7 @@ on stderr with exit code 1 (2 for bad configuration), never a traceback.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 import time
@@ -35,6 +36,17 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 
 UserOption = Annotated[str, typer.Option("--user", help="The user's name.")]
+
+
+def _freeze_loaded_objects() -> None:
+    """Move everything imported so far out of the garbage collector's sight.
+
+    For the commands that run long or often (`refresh` from cron, `worker`): the
+    libraries' objects never become garbage, yet every full collection walks them, and so
+    does the final one at exit, which took a fifth of a second of a 304 refresh of 1,000
+    feeds (`serve` does the same, see `web.app.create_app`).
+    """
+    gc.freeze()
 
 
 def settings() -> Settings:
@@ -227,6 +239,7 @@ def refresh_command(
     from newsriver.service.refresh import index_new_entries, select_feeds
     from newsriver.service.refresh import refresh as refresh_feeds
 
+    _freeze_loaded_objects()
     current = settings()
     with database_session() as database, expected_errors():
         feeds = select_feeds(database, user_name=user, feed_url=feed, all_feeds=all_feeds)
@@ -295,6 +308,7 @@ def worker_command() -> None:
     """Fetch feeds as they fall due, forever (the scheduler of `serve`, alone)."""
     from newsriver.service.refresh import run_worker
 
+    _freeze_loaded_objects()
     current = settings()
     with database_session() as database, expected_errors():
         try:

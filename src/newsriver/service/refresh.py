@@ -20,7 +20,6 @@ from newsriver.store.database import Database
 from newsriver.store.records import FeedForUpdate
 from newsriver.store.search import index_pending
 from newsriver.store.updates import feeds_for_update
-from newsriver.update import worker
 from newsriver.update.pipeline import ProgressCallback, RefreshSummary, parse_pool, refresh_feeds
 
 T = TypeVar("T")
@@ -159,6 +158,11 @@ async def run_worker(
 ) -> None:
     """The scheduler (`newsriver worker`, and inside `serve`), parsing in worker
     processes, until `stop` is set."""
+    # Imported here: the scheduler fetches icons, and with them the feed engine (lxml,
+    # nh3, feedparser: a tenth of a second), which `newsriver refresh` never needs in
+    # its own process.
+    from newsriver.update import worker
+
     pool = LazyProcessPool()
     try:
         await worker.run_worker(database, fetcher_config(settings), parse_executor=pool, stop=stop)
