@@ -73,7 +73,8 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     end of a refresh does not wait on a collection of the whole heap.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["newsriver.update.prepare"])
+    # What every worker needs, imported once in the server and shared by forking.
+    context.set_forkserver_preload(["newsriver.update.prepare", "newsriver.feeds"])
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1, mp_context=context, initializer=gc.freeze
     )
