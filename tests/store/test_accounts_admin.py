@@ -46,6 +46,16 @@ def rows_of(database: Database, table: Table, user_id: int) -> int:
         )
 
 
+def test_a_name_taken_in_another_letter_case_is_refused(database: Database) -> None:
+    add_user(database, "Ærø")
+    for lookalike in ("æRØ", "ÆRØ", "ærø"):
+        with database.write() as connection, pytest.raises(ConflictError, match="already exists"):
+            accounts.add_user(connection, lookalike, password_hash="x", is_admin=False, now=NOW)
+    add_user(database, "Ærø2")
+    with database.read() as connection:
+        assert sorted(connection.scalars(select(schema.users.c.name))) == ["Ærø", "Ærø2"]
+
+
 def test_users_are_found_by_id_and_an_unknown_id_is_not_found(database: Database) -> None:
     alice = add_user(database, "alice")
     with database.read() as connection:

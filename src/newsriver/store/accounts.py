@@ -50,7 +50,14 @@ _USER_COLUMNS = (_u.c.id, _u.c.name, _u.c.is_admin, _u.c.disabled, _u.c.created_
 def add_user(
     connection: Connection, name: str, *, password_hash: str, is_admin: bool, now: datetime
 ) -> User:
-    """Create a user. Raises ConflictError when the name is taken."""
+    """Create a user. Raises ConflictError when the name is taken, in any letter case:
+    "Alice" beside "alice" would be two accounts that people (and administrators
+    granting rights) tell apart by a capital letter. Names that differ only in case and
+    were stored before this check stay as they are."""
+    folded = name.casefold()
+    # In Python: SQLite's lower() folds ASCII only. The table holds people, not feeds.
+    if any(taken.casefold() == folded for taken in connection.scalars(select(_u.c.name))):
+        raise ConflictError(f"a user named {name!r} already exists")
     try:
         with connection.begin_nested():
             user_id = connection.scalar(
