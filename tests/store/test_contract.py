@@ -25,6 +25,7 @@ from newsriver.feeds import parse_feed
 from newsriver.models import ParsedEntry
 from newsriver.store import accounts, schema, subscriptions
 from newsriver.store import database as database_module
+from newsriver.store import updates as updates_module
 from newsriver.store.database import Database
 from newsriver.store.records import KnownEntry, entry_write
 from newsriver.store.retention import RetentionPolicy, purge
@@ -399,3 +400,34 @@ def test_the_schema_revision_constant_is_alembics_head() -> None:
     """`open_database` skips Alembic when the database is at SCHEMA_REVISION: a new
     migration must move that constant too, or it would never be applied."""
     assert database_module.head_revision() == database_module.SCHEMA_REVISION
+
+
+def test_a_feeds_new_entry_ids_are_found_through_its_own_index(database: Database) -> None:
+    """The refresh asks, per feed, for its highest entry id and the ids above it. Before
+    migration 0008, PostgreSQL without fresh statistics (right after a big refresh)
+    answered by walking the primary key from the newest entry of all feeds, which grew
+    with the table: 82 s for 970 feeds' new entries among 350,000."""
+    alice = add_user(database, "alice")
+    feeds = [add_feed(database, f"https://example.org/{n}.xml", alice) for n in range(3)]
+    for feed_id in feeds:
+        refresh(database, feed_id, dated_items(f"f{feed_id}-", 5))
+    plans = []
+    with database.read() as connection:
+        for statement in (updates_module._MAX_ENTRY_ID, updates_module._ENTRY_IDS_ABOVE):
+            compiled = statement.compile(dialect=connection.dialect)
+            values = compiled.construct_params({"feed_id": feeds[0], "above": 0})
+            if database.dialect == "sqlite":
+                explain, parameters = (
+                    "EXPLAIN QUERY PLAN ",
+                    tuple(values[name] for name in compiled.positiontup or ()),
+                )
+            else:
+                explain, parameters = "EXPLAIN ", values
+            rows = connection.exec_driver_sql(explain + str(compiled), parameters).all()
+            plans.append(" ".join(str(value) for row in rows for value in row))
+    for plan in plans:
+        if database.dialect == "sqlite":
+            assert "INDEX" in plan, plan
+            assert "(feed_id=?" in plan, plan
+        else:
+            assert "ix_entries_feed_id_id" in plan, plan

@@ -266,6 +266,10 @@ entries = Table(
     # narrowed one sorted by dates read from an index rather than from the rows.
     Index("ix_entries_sort_at", "sort_at", "id"),
     Index("ix_entries_id_sort_at", "id", "sort_at"),
+    # A feed's entries in id order (migration 0008): the refresh asks for the feed's
+    # highest id and the ids above it, which PostgreSQL otherwise found by walking all
+    # entries from the newest.
+    Index("ix_entries_feed_id_id", "feed_id", "id"),
     sqlite_autoincrement=True,
 )
 
