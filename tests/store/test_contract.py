@@ -417,13 +417,11 @@ def test_a_feeds_new_entry_ids_are_found_through_its_own_index(database: Databas
             compiled = statement.compile(dialect=connection.dialect)
             values = compiled.construct_params({"feed_id": feeds[0], "above": 0})
             if database.dialect == "sqlite":
-                explain, parameters = (
-                    "EXPLAIN QUERY PLAN ",
-                    tuple(values[name] for name in compiled.positiontup or ()),
-                )
+                positional = tuple(values[name] for name in compiled.positiontup or ())
+                sql = f"EXPLAIN QUERY PLAN {compiled}"
+                rows = connection.exec_driver_sql(sql, positional).all()
             else:
-                explain, parameters = "EXPLAIN ", values
-            rows = connection.exec_driver_sql(explain + str(compiled), parameters).all()
+                rows = connection.exec_driver_sql(f"EXPLAIN {compiled}", dict(values)).all()
             plans.append(" ".join(str(value) for row in rows for value in row))
     for plan in plans:
         if database.dialect == "sqlite":
