@@ -9,6 +9,7 @@ server on 127.0.0.1, allowed through NEWSRIVER_ALLOW_PRIVATE_NETWORKS.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -398,3 +399,39 @@ def test_an_unreachable_postgresql_is_one_line(tmp_path: Path) -> None:
     in_process = CliRunner().invoke(app, ["db", "upgrade"], env=env)
     assert in_process.exit_code == 1
     assert one_line_error(in_process.stderr) == line
+
+
+def test_only_the_program_itself_freezes_its_objects_for_the_collector(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """`newsriver refresh` freezes what it imported (`gc.freeze`), but run in-process, as
+    here, the commands leave the calling program's garbage collector as it was."""
+    feeds = serve_feeds(cli.server)
+    add_user(cli, "alice")
+    cli("import", str(opml_file(tmp_path / "a.opml", feeds)), "--user", "alice")
+    assert gc.get_freeze_count() == 0
+    assert cli("refresh", "--all", "--json").exit_code == 0
+    assert gc.get_freeze_count() == 0
+
+    # The program itself: main() of the console script, in a process of its own.
+    script = (
+        "import gc, sys\n"
+        "from newsriver.cli.app import main\n"
+        "sys.argv = ['newsriver', 'refresh', '--all', '--json']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(gc.get_freeze_count() > 0)\n"
+    )
+    env = {key: value for key, value in cli.env.items() if value is not None}
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("NEWSRIVER_")}
+    finished = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.stdout.splitlines()[-1:] == ["True"], (finished.stdout, finished.stderr)

@@ -38,6 +38,17 @@ user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 UserOption = Annotated[str, typer.Option("--user", help="The user's name.")]
 
 
+# Set by `cli.app.main`, the newsriver program itself: a program (or a test) that runs
+# these commands in-process keeps its garbage collector as it was.
+_freeze_after_imports = False
+
+
+def freeze_after_imports() -> None:
+    """Let the long or frequent commands freeze what they have imported (see below)."""
+    global _freeze_after_imports
+    _freeze_after_imports = True
+
+
 def _freeze_loaded_objects() -> None:
     """Move everything imported so far out of the garbage collector's sight.
 
@@ -46,7 +57,8 @@ def _freeze_loaded_objects() -> None:
     does the final one at exit, which took a fifth of a second of a 304 refresh of 1,000
     feeds (`serve` does the same, see `web.app.create_app`).
     """
-    gc.freeze()
+    if _freeze_after_imports:
+        gc.freeze()
 
 
 def settings() -> Settings:

@@ -13,6 +13,7 @@ import typer
 from newsriver.cli.aggregator import (
     db_app,
     export_command,
+    freeze_after_imports,
     import_command,
     refresh_command,
     stats_command,
@@ -44,6 +45,7 @@ app.command("worker")(worker_command)
 
 def main() -> None:
     """Console-script entry point (`newsriver`, `python -m newsriver`)."""
+    freeze_after_imports()
     app(prog_name="newsriver")
 
 
