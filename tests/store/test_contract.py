@@ -27,7 +27,7 @@ from newsriver.store import accounts, schema, subscriptions
 from newsriver.store import database as database_module
 from newsriver.store import updates as updates_module
 from newsriver.store.database import Database
-from newsriver.store.records import KnownEntry, entry_write
+from newsriver.store.records import FeedUpdate, KnownEntry, entry_write
 from newsriver.store.retention import RetentionPolicy, purge
 from newsriver.store.updates import apply_update, feeds_for_update, known_entries
 from newsriver.update.decide import entry_hash
@@ -40,6 +40,7 @@ from tests.store import (
     dated_items,
     entries_of,
     entry_count,
+    fetched,
     ids_of,
     mark,
     plain_update,
@@ -429,3 +430,46 @@ def test_a_feeds_new_entry_ids_are_found_through_its_own_index(database: Databas
             assert "(feed_id=?" in plan, plan
         else:
             assert "ix_entries_feed_id_id" in plan, plan
+
+
+def test_updates_applied_together_write_what_each_would_alone(database: Database) -> None:
+    """`apply_updates` (the refresh writer's batches, the feed rows and the fetch history
+    written by one statement each) against `apply_update` feed by feed, on two groups of
+    feeds given the same fetches: the same entries, feed rows and history."""
+    alice = add_user(database, "alice")
+    later = NOW + HOUR
+
+    def group(name: str) -> tuple[list[int], list[FeedUpdate]]:
+        feeds = [add_feed(database, f"https://{name}.example/{n}.xml", alice) for n in range(6)]
+        updates = [
+            fetched(database, feed_id, dated_items(f"item{n}-", 3), now=later)[0]
+            if n % 2 == 0
+            else plain_update(feed_id, at=later, next_at=later + HOUR)
+            for n, feed_id in enumerate(feeds)
+        ]
+        return feeds, updates
+
+    def written(feeds: list[int]) -> list[tuple[object, ...]]:
+        f, log, e = schema.feeds, schema.fetch_log, schema.entries
+        statements = (
+            select(f.c.last_status, f.c.last_fetched_at, f.c.next_check_at, f.c.title)
+            .where(f.c.id.in_(feeds))
+            .order_by(f.c.id),
+            select(log.c.status, log.c.new_entries)
+            .where(log.c.feed_id.in_(feeds))
+            .order_by(log.c.feed_id),
+            select(e.c.key, e.c.title).where(e.c.feed_id.in_(feeds)).order_by(e.c.id),
+        )
+        with database.read() as connection:
+            return [tuple(row) for statement in statements for row in connection.execute(statement)]
+
+    together, batch = group("together")
+    with database.write() as connection:
+        new_ids = updates_module.apply_updates(connection, batch)
+    assert [len(ids) for ids in new_ids] == [3, 0, 3, 0, 3, 0]
+    alone, one_by_one = group("alone")
+    for update in one_by_one:
+        with database.write() as connection:
+            updates_module.apply_update(connection, update)
+    assert written(together) == written(alone)
+    assert [row[0] for row in written(together)[:6]] == [200, 304] * 3

@@ -183,25 +183,51 @@ def apply_update(connection: Connection, feed_update: FeedUpdate) -> list[int]:
     of the inserted entries, oldest first. Changed entries keep their id and every
     user's read/starred state.
     """
-    now = feed_update.fetch.at
-    new_ids = _insert_entries(connection, feed_update.feed_id, feed_update.new_entries, now)
-    _update_entries(connection, feed_update.changed_entries, now)
-    _update_feed(connection, feed_update, had_new=bool(new_ids))
-    fetch = feed_update.fetch
+    return apply_updates(connection, [feed_update])[0]
+
+
+def apply_updates(connection: Connection, feed_updates: Sequence[FeedUpdate]) -> list[list[int]]:
+    """`apply_update` for several fetches in the caller's transaction; returns the new
+    entry ids of each, in order.
+
+    The feed rows and the fetch history are written with one statement each for all of
+    them (an executemany): per feed, they were two round trips of a refresh where most
+    feeds answer 304 and nothing else is written.
+    """
+    if not feed_updates:
+        return []
+    new_ids: list[list[int]] = []
+    for feed_update in feed_updates:
+        now = feed_update.fetch.at
+        new_ids.append(
+            _insert_entries(connection, feed_update.feed_id, feed_update.new_entries, now)
+        )
+        _update_entries(connection, feed_update.changed_entries, now)
     connection.execute(
-        _LOG_FETCH,
-        {
-            "feed_id": feed_update.feed_id,
-            "at": fetch.at,
-            "outcome": fetch.outcome,
-            "status": fetch.status,
-            "error": fetch.error,
-            "duration_ms": fetch.duration_ms,
-            "new_entries": fetch.new_entries,
-            "changed_entries": fetch.changed_entries,
-        },
+        _RECORD_FETCH,
+        [
+            _fetch_parameters(feed_update, had_new=bool(ids))
+            for feed_update, ids in zip(feed_updates, new_ids, strict=True)
+        ],
     )
+    for feed_update in feed_updates:
+        _record_metadata_and_move(connection, feed_update)
+    connection.execute(_LOG_FETCH, [_log_parameters(feed_update) for feed_update in feed_updates])
     return new_ids
+
+
+def _log_parameters(feed_update: FeedUpdate) -> dict[str, object]:
+    fetch = feed_update.fetch
+    return {
+        "feed_id": feed_update.feed_id,
+        "at": fetch.at,
+        "outcome": fetch.outcome,
+        "status": fetch.status,
+        "error": fetch.error,
+        "duration_ms": fetch.duration_ms,
+        "new_entries": fetch.new_entries,
+        "changed_entries": fetch.changed_entries,
+    }
 
 
 def _entry_values(write: EntryWrite) -> dict[str, object]:
@@ -365,30 +391,32 @@ _RECORD_METADATA = (
 )
 
 
-def _update_feed(connection: Connection, feed_update: FeedUpdate, *, had_new: bool) -> None:
+def _fetch_parameters(feed_update: FeedUpdate, *, had_new: bool) -> dict[str, object]:
+    """The parameters of `_RECORD_FETCH` for one fetch."""
     fetch = feed_update.fetch
-    connection.execute(
-        _RECORD_FETCH,
-        {
-            "b_feed_id": feed_update.feed_id,
-            "b_at": fetch.at,
-            "b_at2": fetch.at,
-            "b_status": fetch.status,
-            "b_error": fetch.error,
-            "b_errors": feed_update.error_count,
-            "b_next_at": feed_update.next_check.at,
-            "b_reason": feed_update.next_check.reason,
-            "b_redirect_url": feed_update.redirect_url,
-            "b_redirect_count": feed_update.redirect_count,
-            "b_had_new": had_new,
-            "b_interval": feed_update.posting_interval_s,
-            "b_validators": feed_update.validators_changed,
-            "b_validators2": feed_update.validators_changed,
-            "b_etag": feed_update.etag,
-            "b_lm": feed_update.last_modified,
-            "b_disable": feed_update.disable_reason,
-        },
-    )
+    return {
+        "b_feed_id": feed_update.feed_id,
+        "b_at": fetch.at,
+        "b_at2": fetch.at,
+        "b_status": fetch.status,
+        "b_error": fetch.error,
+        "b_errors": feed_update.error_count,
+        "b_next_at": feed_update.next_check.at,
+        "b_reason": feed_update.next_check.reason,
+        "b_redirect_url": feed_update.redirect_url,
+        "b_redirect_count": feed_update.redirect_count,
+        "b_had_new": had_new,
+        "b_interval": feed_update.posting_interval_s,
+        "b_validators": feed_update.validators_changed,
+        "b_validators2": feed_update.validators_changed,
+        "b_etag": feed_update.etag,
+        "b_lm": feed_update.last_modified,
+        "b_disable": feed_update.disable_reason,
+    }
+
+
+def _record_metadata_and_move(connection: Connection, feed_update: FeedUpdate) -> None:
+    """What a successful fetch says of the feed, and a permanent move once it is stable."""
     metadata = feed_update.metadata
     if metadata is not None:
         values = {

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from newsriver.store.database import Database
 from newsriver.store.records import FeedUpdate
 from newsriver.store.search import index_written
-from newsriver.store.updates import apply_update
+from newsriver.store.updates import apply_updates
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class UpdateWriter:
     def _apply(self, batch: list[_Job]) -> None:
         try:
             with self._database.write() as connection:
-                results = [apply_update(connection, job.update) for job in batch]
+                results = apply_updates(connection, [job.update for job in batch])
                 written = [(job.update, ids) for job, ids in zip(batch, results, strict=True)]
                 index_written(connection, written)
         except Exception:
