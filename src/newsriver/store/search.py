@@ -100,7 +100,7 @@ def index_pending(connection: Connection, *, limit: int = BATCH) -> int:
 
 def index_written(connection: Connection, written: Sequence[tuple[FeedUpdate, list[int]]]) -> int:
     """On SQLite, index the entries these updates just wrote (each update with the ids
-    `updates.apply_update` returned for it), in the caller's write transaction; returns
+    `updates.apply_updates` returned for it), in the caller's write transaction; returns
     how many. Does nothing on PostgreSQL, whose `to_tsvector` (8-13 MB/s) would hold up
     the writer: there the queue is left to `index_pending` after the refresh.
 

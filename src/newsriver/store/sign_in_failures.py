@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, exists, insert, select
 
 from newsriver.store import schema
 
@@ -25,6 +25,10 @@ def recent_failures(connection: Connection, key: str, *, since: float, limit: in
 
 def record_failure(connection: Connection, keys: Sequence[str], *, at: float) -> None:
     connection.execute(insert(_t), [{"key": key, "at": at} for key in keys])
+
+
+def has_failures(connection: Connection, key: str) -> bool:
+    return connection.scalar(select(exists().where(_t.c.key == key))) is True
 
 
 def clear_failures(connection: Connection, key: str) -> None:

@@ -1,9 +1,10 @@
 """The update pipeline's side of the store: which feeds are due, what is known of them,
 and applying a `FeedUpdate`.
 
-`apply_update` is the hot path of a refresh (tens of thousands of entries on a cold
-start), so it works in sets: one multi-row INSERT … RETURNING for the new entries, one
-INSERT … SELECT for every subscriber's unread state, one batch for the search index.
+`apply_updates` is the hot path of a refresh (tens of thousands of entries on a cold
+start), so it works in sets: per feed, one executemany INSERT of the new entries and one
+INSERT … SELECT each for every subscriber's unread state and for the search queue; per
+batch of feeds, one statement each for the feed rows and the fetch history.
 """
 
 from __future__ import annotations
@@ -239,7 +240,8 @@ def _entry_row(
     write: EntryWrite, moment: Callable[[datetime | None], object]
 ) -> tuple[object, ...]:
     """An entry as a row of `_ENTRY_COLUMNS` (without the last two), times via `moment`."""
-    return (*write[:12], moment(write.published), moment(write.updated), moment(write.sort_at))
+    plain = write[:_FIRST_TIME]
+    return (*plain, moment(write.published), moment(write.updated), moment(write.sort_at))
 
 
 def _same(moment: datetime | None) -> datetime | None:
@@ -255,6 +257,8 @@ _ENTRY_COLUMNS = (
 )  # fmt: skip
 # The columns an EntryWrite holds, its first fields; the last two come from the update.
 _WRITTEN = len(_ENTRY_COLUMNS) - 2
+# Where its times start (published, updated, sort_at), which the driver may need converted.
+_FIRST_TIME = _ENTRY_COLUMNS.index("published")
 
 
 def _insert_sql(dialect: str) -> str:

@@ -59,8 +59,14 @@ class LoginThrottle:
                 sign_in_failures.forget_failures(connection, before=before, keys=keys)
 
     def succeeded(self, name: str) -> None:
+        key = _name_key(name)
+        # Every REST request with Basic credentials succeeds here: a read, and a write
+        # (which waits on the refresh's writer on SQLite) only when there is a count.
+        with self.database.read() as connection:
+            if not sign_in_failures.has_failures(connection, key):
+                return
         with self.database.write() as connection:
-            sign_in_failures.clear_failures(connection, _name_key(name))
+            sign_in_failures.clear_failures(connection, key)
 
 
 def _name_key(name: str) -> str:
